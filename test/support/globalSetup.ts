@@ -1,0 +1,46 @@
+import { chmod, mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedDatabase } from '../../lib/embeddedDatabase';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A PostgreSQL server URL; each test file creates its own database on it. */
+    serverUrl: string;
+  }
+}
+
+/**
+ * Provides the PostgreSQL server for integration tests: TEST_DATABASE_URL when
+ * set, otherwise an embedded server started for this run.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const configuredUrl = process.env.TEST_DATABASE_URL;
+  if (configuredUrl !== undefined && configuredUrl !== '') {
+    project.provide('serverUrl', configuredUrl);
+    return async () => {};
+  }
+
+  const port = await findFreePort();
+  const temporaryDirectory = await mkdtemp(path.join(tmpdir(), 'aggregator-test-'));
+  // Under root the server runs as `postgres`, which must be able to enter this folder.
+  await chmod(temporaryDirectory, 0o755);
+  const dataDirectory = path.join(temporaryDirectory, 'data');
+  const database = await startEmbeddedDatabase({ port, dataDirectory, persistent: false });
+  project.provide('serverUrl', database.url);
+  return () => database.stop();
+}
+
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
