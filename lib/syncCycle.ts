@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { backoffDelayMs, stateAfterFailures } from './backoff';
+import type { Config } from './config';
+import type { Sql } from './db';
+import { toError, UpstreamError } from './errors';
+import type { UsageSource } from './cursorClient';
+import { sanitizeError } from './sanitize';
+import { checkDue, type SyncTrigger } from './schedule';
+import { pruneHistory } from './sql/pruneHistory';
+import { recordFailure, recordSuccess } from './sql/recordOutcome';
+import { refreshMembers } from './sql/refreshMembers';
+import { closeAbandonedRuns, finishRun, recordRunWindow, startRun, type RunCounts } from './sql/syncRuns';
+import { readLeaseHolder, releaseLease, takeLease } from './sql/takeLease';
+import type { SyncStateWithLastRun } from './sql/readSyncState';
+import { writeRequest } from './writeRequest';
+import { addDays, DAY, toIsoDate, type Clock } from './time';
+import { daysPerRequestForTeam, planWindow, rangeLengthDays, type SyncWindow } from './window';
+
+export interface CycleDependencies {
+  sql: Sql;
+  source: UsageSource;
+  clock: Clock;
+  logger: Logger;
+  config: Pick<Config, 'pollIntervalMs' | 'syncLookbackDays' | 'syncStartDate' | 'retentionDays'>;
+  /** Values that must never appear in stored errors (API key, database password). */
+  secrets: readonly (string | undefined)[];
+}
+
+export interface CycleOptions {
+  trigger: SyncTrigger;
+  /** No new upstream request starts at or after this time. */
+  stopRequestsAt: Date;
+  /** The lease expires here, normally at the invocation's deadline. */
+  leaseExpiresAt: Date;
+  runId?: string;
+}
+
+export type CycleResult =
+  | { status: 'lease_held'; leaseOwner: string | null; leaseExpiresAt: Date | null }
+  | { status: 'not_due'; dueAt: Date; reason: string; consecutiveFailures: number }
+  | ({ status: 'success' | 'incomplete'; runId: string } & RunCounts)
+  | ({ status: 'failure'; runId: string; error: string; nextAttemptAt: Date; consecutiveFailures: number } & RunCounts);
+
+/**
+ * Runs one sync cycle if it is due: takes the lease, plans the window, fetches
+ * and stores it request by request, and records the outcome.
+ */
+export async function runSyncCycle(deps: CycleDependencies, options: CycleOptions): Promise<CycleResult> {
+  const { sql, clock, logger } = deps;
+  const runId = options.runId ?? randomUUID();
+  const now = clock.now();
+
+  const state = await takeLease(sql, { owner: runId, now, expiresAt: options.leaseExpiresAt });
+  if (state === null) {
+    const holder = await readLeaseHolder(sql);
+    logger.info('Skipped: another run holds the lease', {
+      leaseOwner: holder.owner,
+      leaseExpiresAt: holder.expiresAt?.toISOString(),
+    });
+    return { status: 'lease_held', leaseOwner: holder.owner, leaseExpiresAt: holder.expiresAt };
+  }
+
+  try {
+    const due = checkDue({
+      trigger: options.trigger,
+      now,
+      pollIntervalMs: deps.config.pollIntervalMs,
+      lastAttemptAt: state.lastAttemptAt,
+      consecutiveFailures: state.consecutiveFailures,
+      nextAttemptAt: state.nextAttemptAt,
+      lastOutcome: state.lastRunOutcome,
+    });
+    if (!due.due) {
+      logger.debug('Skipped: no cycle is due', { reason: due.reason, dueAt: due.dueAt.toISOString() });
+      return { status: 'not_due', dueAt: due.dueAt, reason: due.reason, consecutiveFailures: state.consecutiveFailures };
+    }
+    return await runDueCycle(deps, options, runId, state);
+  } finally {
+    await releaseLease(sql, runId).catch((error: unknown) => {
+      // The lease expires by itself; the next invocation after that proceeds.
+      logger.warn('Failed to release the lease; it expires by itself', {
+        runId,
+        leaseExpiresAt: options.leaseExpiresAt.toISOString(),
+        error: sanitizeError(error, deps.secrets),
+      });
+    });
+  }
+}
+
+async function runDueCycle(
+  deps: CycleDependencies,
+  options: CycleOptions,
+  runId: string,
+  state: SyncStateWithLastRun,
+): Promise<CycleResult> {
+  const { sql, clock, logger } = deps;
+  const startedAt = clock.now();
+  logger.setCorrelationId(runId);
+
+  const abandoned = await closeAbandonedRuns(sql, runId, startedAt);
+  if (abandoned.length > 0) {
+    logger.warn('Closed runs that stopped without finishing', { runIds: abandoned });
+  }
+  await startRun(sql, { runId, trigger: options.trigger, startedAt });
+  logger.info('Cycle started', {
+    runId,
+    trigger: options.trigger,
+    watermark: state.watermark,
+    consecutiveFailures: state.consecutiveFailures,
+  });
+
+  const counts: RunCounts = { developers: 0, rowsUpserted: 0, rowsChanged: 0, rowsRejected: 0 };
+  try {
+    const complete = await fetchAndStoreWindow(deps, options, runId, state, counts);
+    const finishedAt = clock.now();
+    const outcome = complete ? 'success' : 'incomplete';
+    await recordSuccess(sql, finishedAt, { complete });
+    await finishRun(sql, runId, { ...counts, outcome, finishedAt, error: null });
+    logger.info('Cycle finished', { runId, outcome, durationMs: finishedAt.getTime() - startedAt.getTime(), ...counts });
+    await pruneOldHistory(deps, finishedAt);
+    return { status: outcome, runId, ...counts };
+  } catch (thrown) {
+    return await recordCycleFailure(deps, runId, state, counts, startedAt, thrown);
+  }
+}
+
+async function recordCycleFailure(
+  deps: CycleDependencies,
+  runId: string,
+  state: SyncStateWithLastRun,
+  counts: RunCounts,
+  startedAt: Date,
+  thrown: unknown,
+): Promise<CycleResult> {
+  const { sql, clock, logger } = deps;
+  const error = sanitizeError(thrown, deps.secrets);
+  const finishedAt = clock.now();
+  const consecutiveFailures = state.consecutiveFailures + 1;
+  const retryAfterMs = thrown instanceof UpstreamError ? thrown.retryAfterMs : undefined;
+  const nextAttemptAt = new Date(finishedAt.getTime() + backoffDelayMs(consecutiveFailures, retryAfterMs));
+  const healthState = stateAfterFailures(consecutiveFailures);
+
+  logger.error('Cycle failed', {
+    runId,
+    error,
+    errorKind: thrown instanceof UpstreamError ? thrown.kind : toError(thrown).name,
+    consecutiveFailures,
+    state: healthState,
+    nextAttemptAt: nextAttemptAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    ...counts,
+  });
+
+  const write = async (): Promise<void> => {
+    await recordFailure(sql, { consecutiveFailures, state: healthState, nextAttemptAt, error });
+    await finishRun(sql, runId, { ...counts, outcome: 'failure', finishedAt, error });
+  };
+  try {
+    await write();
+  } catch {
+    // The driver reconnects on the next query, so one more try covers a
+    // dropped connection; a database that stays unreachable is only logged.
+    try {
+      await write();
+    } catch (writeError) {
+      logger.error('Failed to record the failed cycle; the database is unreachable', {
+        runId,
+        error: sanitizeError(writeError, deps.secrets),
+      });
+    }
+  }
+  return { status: 'failure', runId, error, nextAttemptAt, consecutiveFailures, ...counts };
+}
+
+/** Returns true when the whole window was stored, false when the deadline stopped it. */
+async function fetchAndStoreWindow(
+  deps: CycleDependencies,
+  options: CycleOptions,
+  runId: string,
+  state: SyncStateWithLastRun,
+  counts: RunCounts,
+): Promise<boolean> {
+  const { sql, source, clock, logger } = deps;
+
+  const members = await source.fetchMembers();
+  const refresh = await refreshMembers(sql, members, clock.now());
+  logger.info('Team members refreshed', { members: members.length, changed: refresh.members, departed: refresh.departed });
+
+  const today = toIsoDate(clock.now().getTime());
+  const yesterday = addDays(today, -1);
+  const window = planWindow({
+    watermark: state.watermark,
+    today,
+    lookbackDays: deps.config.syncLookbackDays,
+    syncStartDate: deps.config.syncStartDate,
+    // Usage may name departed developers, so leave room beyond the members.
+    daysPerRequest: daysPerRequestForTeam(Math.ceil(members.length * 1.2) + 1),
+  });
+  await recordRunWindow(sql, runId, { windowStart: window.start, windowEnd: window.end });
+  logWindow(logger, window, deps.config.syncLookbackDays);
+
+  const developersInWindow = new Set<string>();
+  for (const [index, request] of window.requests.entries()) {
+    if (clock.now().getTime() >= options.stopRequestsAt.getTime()) {
+      logger.warn('Stopping before the deadline; the next invocation resumes from the watermark', {
+        runId,
+        requestsDone: index,
+        requestsLeft: window.requests.length - index,
+        nextRequest: request,
+      });
+      return false;
+    }
+
+    const response = await source.fetchDailyUsage(request);
+    const written = await writeRequest(deps, { runId, request, records: response.records, yesterday });
+    for (const email of written.emails) {
+      developersInWindow.add(email);
+    }
+    counts.developers = developersInWindow.size;
+    counts.rowsUpserted += written.rowsUpserted;
+    counts.rowsChanged += written.rowsChanged;
+    counts.rowsRejected += written.rowsRejected;
+  }
+  return true;
+}
+
+function logWindow(logger: Logger, window: SyncWindow, lookbackDays: number): void {
+  const fields = {
+    windowStart: window.start,
+    windowEnd: window.end,
+    days: rangeLengthDays(window),
+    requests: window.requests.length,
+  };
+  if (window.fullSync) {
+    logger.info('Full sync from the start date', fields);
+  } else if (window.start < addDays(window.end, -lookbackDays)) {
+    logger.info('Backfilling the days missed since the watermark', fields);
+  } else {
+    logger.info('Fetching the lookback window', fields);
+  }
+}
+
+async function pruneOldHistory(deps: CycleDependencies, now: Date): Promise<void> {
+  try {
+    const olderThan = new Date(now.getTime() - deps.config.retentionDays * DAY);
+    const pruned = await pruneHistory(deps.sql, olderThan);
+    if (pruned.runs > 0 || pruned.rejectedRecords > 0) {
+      deps.logger.info('Pruned old run history', { ...pruned, olderThan: olderThan.toISOString() });
+    }
+  } catch (error) {
+    deps.logger.warn('Failed to prune old run history; it is tried again next cycle', {
+      error: sanitizeError(error, deps.secrets),
+    });
+  }
+}
