@@ -220,7 +220,7 @@ export class CursorClient implements UsageSource {
     if (status === 401 || status === 403) {
       return new UpstreamError(
         'authentication',
-        `Authentication failed: the Cursor Admin API answered ${status} to ${method} ${path}${suffix}. Check CURSOR_API_KEY.`,
+        `Authentication failed: the Cursor Admin API returned status ${status} for ${method} ${path}${suffix}. Check CURSOR_API_KEY.`,
         { status },
       );
     }
@@ -242,7 +242,7 @@ export class CursorClient implements UsageSource {
         retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after'), this.options.clock.now()),
       });
     }
-    return new UpstreamError('unexpected_status', `The Cursor Admin API answered ${status} to ${method} ${path}${suffix}.`, {
+    return new UpstreamError('unexpected_status', `The Cursor Admin API returned status ${status} for ${method} ${path}${suffix}.`, {
       status,
     });
   }

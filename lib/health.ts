@@ -5,7 +5,7 @@ import { isConnectionCode, redactSecrets } from './sanitize';
 import { readSyncState } from './sql/readSyncState';
 import { SECOND } from './time';
 
-/** The health check answers `fail` rather than hang when the database takes longer. */
+/** The health check returns `fail` rather than hang when the database takes longer than this. */
 export const HEALTH_DATABASE_TIMEOUT_MS = 3 * SECOND;
 
 const UNDEFINED_TABLE = '42P01';
@@ -25,7 +25,7 @@ export async function checkHealth(input: HealthInput): Promise<{ document: Healt
   try {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'HEALTH_TIMEOUT' })),
+        () => reject(Object.assign(new Error(`no response within ${timeoutMs} ms`), { code: 'HEALTH_TIMEOUT' })),
         timeoutMs,
       );
     });

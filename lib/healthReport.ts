@@ -51,17 +51,16 @@ export function rateSyncHealth(
   const failures = state?.consecutiveFailures ?? 0;
   const syncState = state?.state ?? null;
 
-  const stateStatus: HealthStatus = syncState === 'degraded' ? 'fail' : syncState === 'healthy' ? 'pass' : 'warn';
-  const failuresStatus: HealthStatus = failures >= DEGRADED_AFTER_FAILURES ? 'fail' : failures > 0 ? 'warn' : 'pass';
-  const lastRunStatus: HealthStatus =
-    state?.lastRunOutcome === 'success' ? 'pass' : state?.lastRunOutcome === 'failure' ? failuresStatus : 'warn';
+  const stateStatus = rateState(syncState);
+  const failuresStatus = rateFailures(failures);
+  const lastRunStatus = rateLastRun(state?.lastRunOutcome ?? null, failuresStatus);
   const errorOutput = state?.lastError ?? undefined;
 
   const checks: Record<string, HealthCheck[]> = {
     'sync:watermark': [
       withOutput(
         { status: watermarkCurrent ? 'pass' : 'warn', observedValue: watermark, time },
-        watermark === null ? 'No day has been stored yet.' : watermarkCurrent ? undefined : `The watermark is older than ${addDays(today, -CURRENT_WATERMARK_AGE_DAYS)}.`,
+        describeWatermark(watermark, watermarkCurrent, today),
       ),
     ],
     'sync:lastSuccess': [
@@ -104,7 +103,7 @@ export function rateSyncHealth(
   };
 }
 
-/** The document when the database cannot be reached: only the connection is reported. */
+/** Builds the document for an unreachable database, which reports only the connection check. */
 export function databaseUnreachableHealth(now: Date, output: string): HealthDocument {
   return {
     status: 'fail',
@@ -115,6 +114,34 @@ export function databaseUnreachableHealth(now: Date, output: string): HealthDocu
       'database:connection': [{ status: 'fail', time: now.toISOString(), output }],
     },
   };
+}
+
+function rateState(state: string | null): HealthStatus {
+  if (state === 'degraded') {
+    return 'fail';
+  }
+  return state === 'healthy' ? 'pass' : 'warn';
+}
+
+function rateFailures(failures: number): HealthStatus {
+  if (failures >= DEGRADED_AFTER_FAILURES) {
+    return 'fail';
+  }
+  return failures > 0 ? 'warn' : 'pass';
+}
+
+function rateLastRun(outcome: string | null, failuresStatus: HealthStatus): HealthStatus {
+  if (outcome === 'success') {
+    return 'pass';
+  }
+  return outcome === 'failure' ? failuresStatus : 'warn';
+}
+
+function describeWatermark(watermark: string | null, current: boolean, today: string): string | undefined {
+  if (watermark === null) {
+    return 'No day has been stored yet.';
+  }
+  return current ? undefined : `The watermark is older than ${addDays(today, -CURRENT_WATERMARK_AGE_DAYS)}.`;
 }
 
 function withOutput(check: HealthCheck, output: string | undefined): HealthCheck {

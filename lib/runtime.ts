@@ -8,8 +8,8 @@ import { defaultMigrationsDirectory, migrate } from './migrations';
 import { systemClock, type Clock } from './time';
 
 /**
- * What a handler needs, created once per process (a Lambda container) and
- * reused across invocations.
+ * The resources of a handler, created once per process (a Lambda container)
+ * and reused across invocations.
  */
 export interface Runtime {
   config: Readonly<Config>;

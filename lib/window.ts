@@ -70,7 +70,7 @@ export function splitRange(range: DateRange, daysPerRequest: number): DateRange[
   return requests;
 }
 
-/** Sizes requests so that one response holds about TARGET_RECORDS_PER_REQUEST records. */
+/** Sizes requests so that one response contains about TARGET_RECORDS_PER_REQUEST records. */
 export function daysPerRequestForTeam(teamSize: number): number {
   const days = Math.floor(TARGET_RECORDS_PER_REQUEST / Math.max(1, teamSize));
   return Math.max(1, Math.min(MAX_DAYS_PER_REQUEST, days));

@@ -43,7 +43,7 @@ export async function writeRequest(
     await insertUnknownDevelopers(transaction, emails, deps.clock.now());
     await storeRejectedRecords(transaction, input.runId, rejected);
 
-    // Each batch holds whole developers, so progress counts developers done.
+    // Each batch contains whole developers, so progress counts developers done.
     let written = 0;
     for (const batch of batchByDeveloper(byDeveloper, WRITE_BATCH_ROWS)) {
       rowsChanged += await upsertDailyStats(transaction, batch.records);

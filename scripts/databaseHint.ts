@@ -2,7 +2,7 @@ import { loadConfig, type Config } from '../lib/config';
 import { toError } from '../lib/errors';
 import { isConnectionCode, redactSecrets } from '../lib/sanitize';
 
-/** The advice to print when the embedded server of `npm start` is the target and is not running. */
+/** Returns the advice for when the embedded server of `npm start` is the target and is not running. */
 export function embeddedDatabaseHint(config: Config): string | undefined {
   if (!config.usesEmbeddedDatabase) {
     return undefined;

@@ -2,7 +2,7 @@ import type { SyncHealthState } from '../backoff';
 import type { Sql } from '../db';
 import { CURSOR_SOURCE } from './syncStateRow';
 
-/** A success (or an `incomplete` cycle that made progress) resets the failure streak. */
+/** Resets the failure streak after a success, or after an `incomplete` cycle that made progress. */
 export async function recordSuccess(sql: Sql, at: Date, options: { complete: boolean }): Promise<void> {
   await sql`
     update sync_state

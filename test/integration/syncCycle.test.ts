@@ -255,7 +255,7 @@ describe('records', () => {
   });
 
   test('null fields are stored as NULL', async () => {
-    const record = { ...upstreamRecord('ada@example.com', YESTERDAY), chatRequests: null, mostUsedModel: null };
+    const record: Record<string, unknown> = { ...upstreamRecord('ada@example.com', YESTERDAY), chatRequests: null, mostUsedModel: null };
     delete record.totalApplies;
     source.recordsFor = (range) => (range.end === TODAY ? [record] : []);
 
