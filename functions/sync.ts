@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { applyMigrations, createCursorClient, createRuntime, findMigrationsDirectory, type Runtime } from '../lib/runtime';
+import { sanitizeError } from '../lib/sanitize';
 import type { SyncTrigger } from '../lib/schedule';
 import { runSyncInvocation, type InvocationResult } from '../lib/syncInvocation';
 import { SECOND } from '../lib/time';
@@ -39,6 +40,11 @@ async function syncHandler(event: unknown, context: Context): Promise<Invocation
     await migrated;
   } catch (error) {
     migrated = undefined;
+    // Without the database no state can record this failure, so the log is the only trace.
+    current.logger.error('Cycle failed: the database is unreachable or could not be migrated', {
+      trigger,
+      error: sanitizeError(error, current.secrets),
+    });
     throw error;
   }
 
