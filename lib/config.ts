@@ -37,7 +37,7 @@ export const DEFAULTS = {
   embeddedDatabasePort: 54329,
   cursorApiUrl: 'http://127.0.0.1:4010',
   cursorRequestTimeoutMs: 30 * SECOND,
-  // Requests are sized to about 50,000 records (see requestSizing.ts), about
+  // Requests are sized to about 50,000 records (daysPerRequestForTeam), about
   // 25 MB of JSON, so 64 MiB leaves room for long texts without letting one
   // response exhaust a Lambda's memory.
   cursorMaxResponseBytes: 64 * MIB,

@@ -11,7 +11,9 @@ export function parseRetryAfterMs(header: string | null, now: Date): number | un
   if (/^\d+$/.test(text)) {
     return Number(text) * 1000;
   }
-  const dateMs = Date.parse(text);
+  // HTTP dates start with the day name (IMF-fixdate, RFC 850, asctime); this
+  // keeps Date.parse from reading values such as "-5" or "1.5" as dates.
+  const dateMs = /^[A-Za-z]{3}/.test(text) ? Date.parse(text) : Number.NaN;
   if (!Number.isFinite(dateMs)) {
     return undefined;
   }

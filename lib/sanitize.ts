@@ -2,8 +2,9 @@ import { AggregatorError, toError, UpstreamError } from './errors';
 
 const MAX_MESSAGE_LENGTH = 500;
 
-// Anything URL-shaped with credentials (postgres://user:password@host).
-const URL_WITH_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:[^\s/@]*@/gi;
+// Anything URL-shaped with credentials (postgres://user:password@host); the
+// password may contain colons.
+const URL_WITH_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/@:]*):[^\s/@]*@/gi;
 
 /**
  * Turns a failure into a message that is safe to store and show: no stack,
@@ -16,7 +17,7 @@ export function sanitizeError(thrown: unknown, secrets: readonly (string | undef
 }
 
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
-  let redacted = text.replace(URL_WITH_CREDENTIALS, (match) => match.replace(/:[^:@]*@$/, ':***@'));
+  let redacted = text.replace(URL_WITH_CREDENTIALS, '$1:***@');
   for (const secret of secrets) {
     if (secret !== undefined && secret.length >= 4) {
       redacted = redacted.split(secret).join('***');
