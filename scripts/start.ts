@@ -242,11 +242,16 @@ class LocalStack {
 /** Names the cycle statuses of the handler's result, e.g. "1 cycle: success (9000 rows upserted)". */
 function summarizeCycles(payload: string): string {
   try {
-    const result = JSON.parse(payload) as { cycles?: Array<{ status?: string; rowsUpserted?: number }> };
+    const result = JSON.parse(payload) as {
+      cycles?: Array<{ status?: string; rowsUpserted?: number; error?: string }>;
+    };
     const cycles = result.cycles ?? [];
-    const statuses = cycles.map((cycle) =>
-      cycle.rowsUpserted === undefined ? cycle.status : `${cycle.status} (${cycle.rowsUpserted} rows upserted)`,
-    );
+    const statuses = cycles.map((cycle) => {
+      if (cycle.error !== undefined) {
+        return `${cycle.status} (${cycle.error})`;
+      }
+      return cycle.rowsUpserted === undefined ? cycle.status : `${cycle.status} (${cycle.rowsUpserted} rows upserted)`;
+    });
     return `${cycles.length} cycle${cycles.length === 1 ? '' : 's'}: ${statuses.join(', ') || 'none'}`;
   } catch {
     return payload.slice(0, 200);
