@@ -248,8 +248,8 @@ describe('identity', () => {
   test('non-member usage creates a non-member developer', async () => {
     await syncWith({ nonMemberUsage: true });
 
-    const members = await (await fetch(`${simulator.url}/teams/members`)).json();
-    const memberEmails = new Set(members.teamMembers.map((member: { email: string }) => member.email));
+    const members = (await (await fetch(`${simulator.url}/teams/members`)).json()) as { teamMembers: { email: string }[] };
+    const memberEmails = new Set(members.teamMembers.map((member) => member.email));
     const outsiders = await sql`select email, is_member from developers where not is_member`;
     const strangers = outsiders.filter((row) => !memberEmails.has(row.email));
     expect(strangers.length).toBeGreaterThanOrEqual(1);
