@@ -58,7 +58,13 @@ export interface RejectedRecord {
 const count = z.int().min(0).max(MAX_COUNT).nullish();
 // Texts are informational: a value of another type is stored as NULL rather
 // than rejecting the whole record.
-const text = z.string().nullish().catch(null);
+// PostgreSQL text cannot contain NUL, so NUL characters are dropped rather
+// than failing the whole request's transaction.
+const text = z
+  .string()
+  .transform((value) => (value.includes('\u0000') ? value.replaceAll('\u0000', '') : value))
+  .nullish()
+  .catch(null);
 
 const recordSchema = z.object({
   email: z.string().trim().toLowerCase().pipe(z.email()),

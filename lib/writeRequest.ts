@@ -1,12 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Sql } from './db';
-import { advanceWatermark, insertUnknownDevelopers, storeRejectedRecords, upsertDailyStats } from './sql/writeUsage';
+import { copyDailyStats } from './sql/copyDailyStats';
+import { advanceWatermark, insertUnknownDevelopers, readDeveloperIds, storeRejectedRecords } from './sql/writeUsage';
 import type { Clock, IsoDate } from './time';
 import { validateRecords, type RejectedRecord, type UsageRecord } from './usageRecord';
 import type { DateRange } from './window';
 
 /** Rows per upsert statement: large enough to amortize a round trip, small enough to bound memory. */
-export const WRITE_BATCH_ROWS = 5_000;
+export const WRITE_BATCH_ROWS = 25_000;
 
 export interface RequestToWrite {
   runId: string;
@@ -64,12 +65,13 @@ export async function storeUsage(
 
   await sql.begin(async (transaction) => {
     await insertUnknownDevelopers(transaction, emails, deps.clock.now());
+    const developerIds = await readDeveloperIds(transaction, emails);
     await storeRejectedRecords(transaction, input.runId, rejected);
 
     // Each batch contains whole developers, so progress counts developers done.
     let written = 0;
     for (const batch of batchByDeveloper(byDeveloper, WRITE_BATCH_ROWS)) {
-      rowsChanged += await upsertDailyStats(transaction, batch.records);
+      rowsChanged += await copyDailyStats(transaction, batch.records, developerIds);
       written += batch.developers;
       logger.info(`Synced ${written}/${total} developers`, {
         synced: written,

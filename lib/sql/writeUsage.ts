@@ -1,47 +1,6 @@
 import type { TransactionSql } from '../db';
-import { COUNT_FIELDS, COUNT_COLUMNS, TEXT_FIELDS, TEXT_COLUMNS, type UsageRecord } from '../usageRecord';
 import type { IsoDate } from '../time';
 import { CURSOR_SOURCE } from './syncStateRow';
-
-const VALUE_COLUMNS = ['is_active', ...COUNT_FIELDS.map((f) => COUNT_COLUMNS[f]), ...TEXT_FIELDS.map((f) => TEXT_COLUMNS[f])];
-const COLUMN_TYPES = ['boolean', ...COUNT_FIELDS.map(() => 'integer'), ...TEXT_FIELDS.map(() => 'text')];
-
-// Column lists are built from the fixed names above, never from input, so
-// they are safe to splice into the statement text; every value is a parameter.
-const INPUT_COLUMNS = ['email', 'date', ...VALUE_COLUMNS].join(', ');
-const UNNEST_ARGUMENTS = ['text', 'date', ...COLUMN_TYPES].map((type, index) => `$${index + 1}::${type}[]`).join(', ');
-const TARGET_COLUMNS = ['developer_id', 'date', ...VALUE_COLUMNS].join(', ');
-const STORED_VALUES = VALUE_COLUMNS.map((column) => `stored.${column}`).join(', ');
-const INPUT_VALUES = VALUE_COLUMNS.map((column) => `input.${column}`).join(', ');
-const UPDATE_ASSIGNMENTS = VALUE_COLUMNS.map((column) => `${column} = excluded.${column}`).join(', ');
-
-/**
- * Inserts the records' rows and updates the changed ones, in one set-based
- * statement. Unchanged rows are filtered out before the INSERT: an
- * `ON CONFLICT DO UPDATE ... WHERE` that skips a row still locks it and
- * writes WAL. Returns how many rows were inserted or changed.
- */
-const UPSERT_DAILY_STATS = `
-  with input as (
-    select * from unnest(${UNNEST_ARGUMENTS}) as input(${INPUT_COLUMNS})
-  ),
-  resolved as (
-    select developers.id as developer_id, input.*
-    from input join developers on developers.email = input.email
-  ),
-  changed as (
-    select input.*
-    from resolved as input
-    left join daily_stats as stored
-      on stored.developer_id = input.developer_id and stored.date = input.date
-    where stored.developer_id is null
-       or (${STORED_VALUES}) is distinct from (${INPUT_VALUES})
-  )
-  insert into daily_stats (${TARGET_COLUMNS}, synced_at)
-  select ${TARGET_COLUMNS}, now() from changed
-  on conflict (developer_id, date) do update
-  set ${UPDATE_ASSIGNMENTS}, synced_at = excluded.synced_at
-`;
 
 /** Creates a developer row, not a member, for each email seen in usage but not yet known. */
 export async function insertUnknownDevelopers(sql: TransactionSql, emails: readonly string[], now: Date): Promise<number> {
@@ -50,31 +9,6 @@ export async function insertUnknownDevelopers(sql: TransactionSql, emails: reado
     select email, false, ${now}, ${now} from unnest(${emails as string[]}::text[]) as seen(email)
     on conflict (email) do nothing
   `;
-  return result.count;
-}
-
-/**
- * Upserts the rows of `records`, which must hold one record per (email, date)
- * and only emails that have a developer row. Returns the rows changed.
- */
-export async function upsertDailyStats(sql: TransactionSql, records: readonly UsageRecord[]): Promise<number> {
-  if (records.length === 0) {
-    return 0;
-  }
-  const columns: unknown[][] = [[], [], ...VALUE_COLUMNS.map(() => [])];
-  for (const record of records) {
-    let index = 0;
-    columns[index++]!.push(record.email);
-    columns[index++]!.push(record.date);
-    columns[index++]!.push(record.isActive);
-    for (const field of COUNT_FIELDS) {
-      columns[index++]!.push(record[field]);
-    }
-    for (const field of TEXT_FIELDS) {
-      columns[index++]!.push(record[field]);
-    }
-  }
-  const result = await sql.unsafe(UPSERT_DAILY_STATS, columns as never[]);
   return result.count;
 }
 
@@ -116,4 +50,12 @@ export async function advanceWatermark(sql: TransactionSql, lastStoredDay: IsoDa
     returning watermark
   `;
   return rows[0]?.watermark ?? null;
+}
+
+/** Returns the id of each developer row with one of `emails`, as a string (bigint). */
+export async function readDeveloperIds(sql: TransactionSql, emails: readonly string[]): Promise<Map<string, string>> {
+  const rows = await sql<{ id: string; email: string }[]>`
+    select id::text as id, email from developers where email = any(${emails as string[]}::text[])
+  `;
+  return new Map(rows.map((row) => [row.email, row.id]));
 }

@@ -268,6 +268,21 @@ describe('records', () => {
     expect(row?.total_lines_added).toBe(100);
   });
 
+  test('special characters in texts round-trip', async () => {
+    const texts = ['tab\there', 'line\nbreak\r\n', 'back\\slash \\N', 'quote \' " ; --', 'emoji 🧪 ß 漢字', 'nul\u0000byte'];
+    source.recordsFor = (range) =>
+      range.end === TODAY
+        ? texts.map((text, index) => ({ ...upstreamRecord(`t${index}@example.com`, YESTERDAY), mostUsedModel: text }))
+        : [];
+
+    await runSyncCycle(deps, options());
+
+    const rows = await sql<{ most_used_model: string }[]>`
+      select s.most_used_model from daily_stats s join developers d on d.id = s.developer_id order by d.email
+    `;
+    expect(rows.map((row) => row.most_used_model)).toEqual([...texts.slice(0, 5), 'nulbyte']);
+  });
+
   test('unknown email creates a non-member developer', async () => {
     source.recordsFor = (range) => (range.end === TODAY ? [upstreamRecord('Former@Example.com', YESTERDAY)] : []);
 
