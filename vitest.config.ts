@@ -6,8 +6,7 @@ export default defineConfig({
     globalSetup: ['test/support/globalSetup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // NOTE: the end-to-end test starts its own stack on fixed ports, so files
-    // that bind fixed ports must not run at the same time as each other.
+    // Every file uses its own database and free ports, so files run in parallel.
     fileParallelism: true,
   },
 });

@@ -1,4 +1,4 @@
-import { MINUTE, SECOND } from './time';
+import { MINUTE } from './time';
 
 /** The EventBridge schedule fires `sync` once a minute, the shortest rate it allows. */
 export const SCHEDULE_TICK_MS = MINUTE;
@@ -41,17 +41,26 @@ export function checkDue(input: DueCheckInput): DueCheck {
       : { due: false, reason: 'backoff', dueAt: input.nextAttemptAt };
   }
 
-  const dueAt = new Date(input.lastAttemptAt.getTime() + input.pollIntervalMs);
-  // Ticks arrive a little early or late, so a cycle is due slightly before its
-  // exact time; otherwise a tick 100 ms early would skip a whole interval.
-  const slackMs = pollSlackMs(input.pollIntervalMs);
-  return input.now.getTime() >= dueAt.getTime() - slackMs
+  const dueAt = new Date(input.lastAttemptAt.getTime() + pollDueAfterMs(input.pollIntervalMs));
+  return input.now.getTime() >= dueAt.getTime()
     ? { due: true, reason: 'poll_interval' }
     : { due: false, reason: 'poll_interval', dueAt };
 }
 
-export function pollSlackMs(pollIntervalMs: number): number {
-  return Math.min(pollIntervalMs / 2, 15 * SECOND);
+/**
+ * Returns how long after a cycle's start the next one is due. Cycles run only
+ * at ticks (or at slots spaced by the interval inside one invocation), so an
+ * interval of a minute or more is rounded up to whole ticks: 90000 runs at
+ * every second tick. Ticks arrive early or late by a few seconds, so the cycle
+ * is due half a period early; otherwise a tick 100 ms early would skip a whole
+ * interval, and a sync started between two ticks would wait almost two.
+ */
+export function pollDueAfterMs(pollIntervalMs: number): number {
+  if (pollIntervalMs < SCHEDULE_TICK_MS) {
+    return pollIntervalMs / 2;
+  }
+  const ticks = Math.ceil(pollIntervalMs / SCHEDULE_TICK_MS);
+  return ticks * SCHEDULE_TICK_MS - SCHEDULE_TICK_MS / 2;
 }
 
 /** An interval under a minute runs several cycles in one invocation, spaced by the interval. */

@@ -18,8 +18,10 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const DAY = 24 * 60 * MINUTE;
 
-const START_WINDOW_FIRST_SECOND = 50;
-const START_WINDOW_END_SECOND = 58;
+// The stack is started when the second of the minute lies in
+// [START_WINDOW_FIRST_SECOND, 60) or [0, START_WINDOW_END_SECOND).
+const START_WINDOW_FIRST_SECOND = 55;
+const START_WINDOW_END_SECOND = 20;
 const FIRST_SYNC_TIMEOUT_MS = 60 * SECOND;
 /** From the first sync to the tick after it, with the start aligned as `waitForStartSecond` does. */
 const TICK_TIMEOUT_MS = 75 * SECOND;
@@ -186,19 +188,18 @@ function startStack(variables: Record<string, string>): StartedStack {
 }
 
 /**
- * Waits until the current second of the minute lies in [START_WINDOW_FIRST_SECOND,
- * START_WINDOW_END_SECOND). The stack is then up a few seconds before or
- * after a minute boundary. A schedule tick finds a cycle due once 45 s have
- * passed since the last one started, which is the 60 s poll interval minus
- * its 15 s slack. So a tick no more than about 70 s after the first cycle
- * runs the next one.
+ * Waits until the current second of the minute lies in the start window, so
+ * that the first cycle starts (about 3 s after the stack) at least 30 s before
+ * the next minute boundary. A tick finds a cycle due once 30 s have passed
+ * since the last one started (60 s poll interval, due half a tick early), so
+ * the next tick, at most about 65 s after the first cycle, runs the next one.
  */
 async function waitForStartSecond(): Promise<void> {
   const second = new Date().getUTCSeconds();
-  if (second >= START_WINDOW_FIRST_SECOND && second < START_WINDOW_END_SECOND) {
+  if (second >= START_WINDOW_FIRST_SECOND || second < START_WINDOW_END_SECOND) {
     return;
   }
-  const waitSeconds = (START_WINDOW_FIRST_SECOND - second + 60) % 60;
+  const waitSeconds = START_WINDOW_FIRST_SECOND - second;
   await sleep(waitSeconds * SECOND - new Date().getUTCMilliseconds());
 }
 

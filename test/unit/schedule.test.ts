@@ -87,8 +87,8 @@ describe('checkDue', () => {
       reason: 'poll_interval',
     },
     {
-      name: 'tick 15 s early',
-      input: dueCheckInput({ now: after(MINUTE_MS - 15 * SECOND_MS) }),
+      name: 'tick 30 s early',
+      input: dueCheckInput({ now: after(MINUTE_MS - 30 * SECOND_MS) }),
       reason: 'poll_interval',
     },
     {
@@ -135,15 +135,15 @@ describe('checkDue', () => {
     },
     {
       name: 'poll interval not passed',
-      input: dueCheckInput({ now: after(30 * SECOND_MS) }),
+      input: dueCheckInput({ now: after(20 * SECOND_MS) }),
       reason: 'poll_interval',
-      dueAt: after(MINUTE_MS),
+      dueAt: after(30 * SECOND_MS),
     },
     {
-      name: 'tick 16 s early',
-      input: dueCheckInput({ now: after(MINUTE_MS - 16 * SECOND_MS) }),
+      name: 'tick 31 s early',
+      input: dueCheckInput({ now: after(MINUTE_MS - 31 * SECOND_MS) }),
       reason: 'poll_interval',
-      dueAt: after(MINUTE_MS),
+      dueAt: after(30 * SECOND_MS),
     },
     {
       name: '90 s interval at +60 s',
@@ -155,7 +155,7 @@ describe('checkDue', () => {
       name: '10 s interval at +4 s',
       input: dueCheckInput({ pollIntervalMs: 10 * SECOND_MS, now: after(4 * SECOND_MS) }),
       reason: 'poll_interval',
-      dueAt: after(10 * SECOND_MS),
+      dueAt: after(5 * SECOND_MS),
     },
   ])('not due: $name', ({ input, reason, dueAt }) => {
     // Act
