@@ -23,6 +23,10 @@ export function connect(databaseUrl: string, options: ConnectOptions = {}): Sql 
     max: options.maxConnections ?? 2,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
     idle_timeout: 60,
+    // The driver's default waits up to 20 s between connection attempts after
+    // repeated failures, and meanwhile fails queries with the old error, so a
+    // database back after a restart would stay unusable for that long.
+    backoff: (retries: number) => Math.min(0.1 * 2 ** Math.max(0, retries - 1), 2),
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'cursor-usage-aggregator' },
     types: {

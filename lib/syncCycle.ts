@@ -14,8 +14,11 @@ import { closeAbandonedRuns, finishRun, recordRunWindow, startRun, type RunCount
 import { readLeaseHolder, releaseLease, takeLease } from './sql/takeLease';
 import type { SyncStateWithLastRun } from './sql/readSyncState';
 import { writeRequest } from './writeRequest';
-import { addDays, DAY, toIsoDate, type Clock } from './time';
+import { addDays, DAY, SECOND, toIsoDate, type Clock } from './time';
 import { daysPerRequestForTeam, planWindow, rangeLengthDays, type SyncWindow } from './window';
+
+/** Pause before the second attempt to record a failed cycle. */
+const FAILURE_RECORD_RETRY_DELAY_MS = 1 * SECOND;
 
 export interface CycleDependencies {
   sql: Sql;
@@ -34,6 +37,12 @@ export interface CycleOptions {
   /** The lease expires here, normally at the invocation's deadline. */
   leaseExpiresAt: Date;
   runId?: string;
+  /**
+   * Who takes the lease; the run id by default. An invocation uses one owner
+   * for all its cycles, so a lease it failed to release cannot block its own
+   * retry.
+   */
+  leaseOwner?: string;
 }
 
 export type CycleResult =
@@ -49,9 +58,10 @@ export type CycleResult =
 export async function runSyncCycle(deps: CycleDependencies, options: CycleOptions): Promise<CycleResult> {
   const { sql, clock, logger } = deps;
   const runId = options.runId ?? randomUUID();
+  const leaseOwner = options.leaseOwner ?? runId;
   const now = clock.now();
 
-  const state = await takeLease(sql, { owner: runId, now, expiresAt: options.leaseExpiresAt });
+  const state = await takeLease(sql, { owner: leaseOwner, now, expiresAt: options.leaseExpiresAt });
   if (state === null) {
     const holder = await readLeaseHolder(sql);
     logger.info('Skipped: another run holds the lease', {
@@ -77,7 +87,7 @@ export async function runSyncCycle(deps: CycleDependencies, options: CycleOption
     }
     return await runDueCycle(deps, options, runId, state);
   } finally {
-    await releaseLease(sql, runId).catch((error: unknown) => {
+    await releaseLease(sql, leaseOwner).catch((error: unknown) => {
       // The lease expires by itself; the next invocation after that proceeds.
       logger.warn('Failed to release the lease; it expires by itself', {
         runId,
@@ -159,9 +169,11 @@ async function recordCycleFailure(
   try {
     await write();
   } catch {
-    // The driver reconnects on the next query, so one more try covers a
-    // dropped connection; a database that stays unreachable is only logged.
+    // The driver reconnects on the next query, so one more try after a short
+    // pause covers a dropped connection or a quick restart. A database that
+    // stays unreachable is only logged.
     try {
+      await clock.sleep(FAILURE_RECORD_RETRY_DELAY_MS);
       await write();
     } catch (writeError) {
       logger.error('Failed to record the failed cycle; the database is unreachable', {

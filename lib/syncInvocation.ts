@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { cyclesPerInvocation, SCHEDULE_TICK_MS, type SyncTrigger } from './schedule';
+import { releaseLease } from './sql/takeLease';
 import { runSyncCycle, type CycleDependencies, type CycleResult } from './syncCycle';
 import { SECOND } from './time';
 
@@ -28,15 +29,16 @@ export interface InvocationResult {
 export async function runSyncInvocation(deps: CycleDependencies, options: InvocationOptions): Promise<InvocationResult> {
   const { clock } = deps;
   const startedAtMs = clock.now().getTime();
-  const nextTickMs = startedAtMs + SCHEDULE_TICK_MS;
   const deadlineMs = options.deadline.getTime();
   const cycles: CycleResult[] = [];
+  const leaseOwner = `invocation-${randomUUID()}`;
 
   const runOnce = async (): Promise<CycleResult> => {
     const stopRequestsAtMs = deadlineMs - DEADLINE_RESERVE_MS - options.requestBudgetMs;
     const result = await runSyncCycle(deps, {
       trigger: options.trigger,
       runId: randomUUID(),
+      leaseOwner,
       stopRequestsAt: new Date(Math.max(clock.now().getTime(), stopRequestsAtMs)),
       leaseExpiresAt: options.deadline,
     });
@@ -44,9 +46,27 @@ export async function runSyncInvocation(deps: CycleDependencies, options: Invoca
     return result;
   };
 
+  try {
+    await runCycles(deps, options, runOnce, startedAtMs);
+  } finally {
+    // A cycle whose release failed (database down) left the lease behind;
+    // another try here spares the next invocation a wait until it expires.
+    await releaseLease(deps.sql, leaseOwner).catch(() => {});
+  }
+  return { cycles };
+}
+
+async function runCycles(
+  deps: CycleDependencies,
+  options: InvocationOptions,
+  runOnce: () => Promise<CycleResult>,
+  startedAtMs: number,
+): Promise<void> {
+  const nextTickMs = startedAtMs + SCHEDULE_TICK_MS;
+  const deadlineMs = options.deadline.getTime();
   if (options.trigger === 'manual') {
     await runOnce();
-    return { cycles };
+    return;
   }
 
   const slots = cyclesPerInvocation(deps.config.pollIntervalMs);
@@ -63,7 +83,6 @@ export async function runSyncInvocation(deps: CycleDependencies, options: Invoca
       result = await runOnce();
     }
   }
-  return { cycles };
 }
 
 function waitTargetMs(result: CycleResult): number {

