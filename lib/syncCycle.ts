@@ -38,11 +38,11 @@ export interface CycleOptions {
   leaseExpiresAt: Date;
   runId?: string;
   /**
-   * Who takes the lease; the run id by default. An invocation uses one owner
-   * for all its cycles, so a lease it failed to release cannot block its own
-   * retry.
+   * Run ids of earlier cycles of the same invocation. Their lease may be taken
+   * over at once, so that a lease a failed cycle could not release (database
+   * down) does not block the invocation's own retry.
    */
-  leaseOwner?: string;
+  reclaimableLeaseOwners?: readonly string[];
 }
 
 export type CycleResult =
@@ -58,10 +58,15 @@ export type CycleResult =
 export async function runSyncCycle(deps: CycleDependencies, options: CycleOptions): Promise<CycleResult> {
   const { sql, clock, logger } = deps;
   const runId = options.runId ?? randomUUID();
-  const leaseOwner = options.leaseOwner ?? runId;
   const now = clock.now();
 
-  const state = await takeLease(sql, { owner: leaseOwner, now, expiresAt: options.leaseExpiresAt });
+  // The run id is the lease owner, so an operator can tell which run holds it.
+  const state = await takeLease(sql, {
+    owner: runId,
+    reclaimableOwners: options.reclaimableLeaseOwners,
+    now,
+    expiresAt: options.leaseExpiresAt,
+  });
   if (state === null) {
     const holder = await readLeaseHolder(sql);
     logger.info('Skipped: another run holds the lease', {
@@ -87,7 +92,7 @@ export async function runSyncCycle(deps: CycleDependencies, options: CycleOption
     }
     return await runDueCycle(deps, options, runId, state);
   } finally {
-    await releaseLease(sql, leaseOwner).catch((error: unknown) => {
+    await releaseLease(sql, runId).catch((error: unknown) => {
       // The lease expires by itself; the next invocation after that proceeds.
       logger.warn('Failed to release the lease; it expires by itself', {
         runId,

@@ -31,14 +31,18 @@ export async function runSyncInvocation(deps: CycleDependencies, options: Invoca
   const startedAtMs = clock.now().getTime();
   const deadlineMs = options.deadline.getTime();
   const cycles: CycleResult[] = [];
-  const leaseOwner = `invocation-${randomUUID()}`;
+  const runIds: string[] = [];
 
   const runOnce = async (): Promise<CycleResult> => {
     const stopRequestsAtMs = deadlineMs - DEADLINE_RESERVE_MS - options.requestBudgetMs;
+    const runId = randomUUID();
+    const earlierRunIds = [...runIds];
+    // Recorded first: a cycle that throws may still have taken the lease.
+    runIds.push(runId);
     const result = await runSyncCycle(deps, {
       trigger: options.trigger,
-      runId: randomUUID(),
-      leaseOwner,
+      runId,
+      reclaimableLeaseOwners: earlierRunIds,
       stopRequestsAt: new Date(Math.max(clock.now().getTime(), stopRequestsAtMs)),
       leaseExpiresAt: options.deadline,
     });
@@ -51,7 +55,7 @@ export async function runSyncInvocation(deps: CycleDependencies, options: Invoca
   } finally {
     // A cycle whose release failed (database down) left the lease behind;
     // another try here spares the next invocation a wait until it expires.
-    await releaseLease(deps.sql, leaseOwner).catch(() => {});
+    await releaseLease(deps.sql, runIds).catch(() => {});
   }
   return { cycles };
 }

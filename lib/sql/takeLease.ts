@@ -5,6 +5,8 @@ import type { SyncStateWithLastRun } from './readSyncState';
 
 export interface LeaseRequest {
   owner: string;
+  /** Earlier owners that may be replaced even though their lease has not expired. */
+  reclaimableOwners?: readonly string[];
   now: Date;
   expiresAt: Date;
 }
@@ -19,19 +21,24 @@ export async function takeLease(sql: Sql, request: LeaseRequest): Promise<SyncSt
     update sync_state s
     set lease_owner = ${request.owner}, lease_expires_at = ${request.expiresAt}
     where s.source = ${CURSOR_SOURCE}
-      and (s.lease_owner is null or s.lease_owner = ${request.owner} or s.lease_expires_at <= ${request.now})
+      and (
+        s.lease_owner is null
+        or s.lease_owner = any(${[request.owner, ...(request.reclaimableOwners ?? [])]}::text[])
+        or s.lease_expires_at <= ${request.now}
+      )
     returning s.*, (select r.outcome from sync_runs r where r.run_id = s.last_run_id) as last_run_outcome
   `;
   const row = rows[0];
   return row === undefined ? null : { ...toSyncState(row), lastRunOutcome: row.last_run_outcome };
 }
 
-/** Releases the lease if this owner still holds it. */
-export async function releaseLease(sql: Sql, owner: string): Promise<void> {
+/** Releases the lease if one of these owners still holds it. */
+export async function releaseLease(sql: Sql, owners: string | readonly string[]): Promise<void> {
+  const ownerList = typeof owners === 'string' ? [owners] : [...owners];
   await sql`
     update sync_state
     set lease_owner = null, lease_expires_at = null
-    where source = ${CURSOR_SOURCE} and lease_owner = ${owner}
+    where source = ${CURSOR_SOURCE} and lease_owner = any(${ownerList}::text[])
   `;
 }
 
