@@ -1,9 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { toError, UpstreamError, type UpstreamFailureKind } from './errors';
+import { InvalidJsonError, JsonDataArrayReader } from './jsonDataArray';
 import { parseRetryAfterMs } from './retryAfter';
 import type { TeamMember } from './sql/refreshMembers';
 import { SECOND, startOfDayMs, type Clock } from './time';
+import type { UsageRecordSink } from './usageRecord';
 import type { DateRange } from './window';
 
 /** Delays before the first and the second retry of one request. */
@@ -24,15 +26,16 @@ export interface CursorClientOptions {
 }
 
 export interface DailyUsageResponse {
-  /** The records as received; each is validated by the caller. */
-  records: unknown[];
+  /** Records handed to the sink. */
+  records: number;
   responseBytes: number;
 }
 
 /** The subset of the client that the sync cycle uses, so tests can replace it. */
 export interface UsageSource {
   fetchMembers(): Promise<TeamMember[]>;
-  fetchDailyUsage(range: DateRange): Promise<DailyUsageResponse>;
+  /** Streams the records of one range into `sink`, which is reset before each attempt. */
+  fetchDailyUsage(range: DateRange, sink: UsageRecordSink): Promise<DailyUsageResponse>;
 }
 
 const membersSchema = z.object({
@@ -59,7 +62,7 @@ export class CursorClient implements UsageSource {
   }
 
   async fetchMembers(): Promise<TeamMember[]> {
-    const { body } = await this.requestWithRetries('GET', '/teams/members', undefined);
+    const body = await this.requestWithRetries('GET', '/teams/members', undefined, (response) => this.readJson('GET', '/teams/members', response));
     const parsed = membersSchema.safeParse(body);
     if (!parsed.success) {
       throw new UpstreamError(
@@ -74,23 +77,39 @@ export class CursorClient implements UsageSource {
     }));
   }
 
-  async fetchDailyUsage(range: DateRange): Promise<DailyUsageResponse> {
+  async fetchDailyUsage(range: DateRange, sink: UsageRecordSink): Promise<DailyUsageResponse> {
+    const path = '/teams/daily-usage-data';
     const requestBody = { startDate: startOfDayMs(range.start), endDate: startOfDayMs(range.end) };
-    const { body, bytes } = await this.requestWithRetries('POST', '/teams/daily-usage-data', requestBody);
-    const data = (body as { data?: unknown } | null)?.data;
-    if (!Array.isArray(data)) {
-      throw new UpstreamError(
-        'malformed_response',
-        `The Cursor Admin API returned no "data" array for ${range.start}..${range.end}; the days stay unsynced and the cycle is retried.`,
-      );
-    }
-    return { records: data, responseBytes: bytes };
+    return this.requestWithRetries('POST', path, requestBody, async (response) => {
+      sink.reset();
+      const reader = new JsonDataArrayReader((record, text) => sink.add(record, text));
+      try {
+        const bytes = await this.readLimited('POST', path, response, (chunk) => reader.write(chunk));
+        reader.end();
+        return { records: reader.elements, responseBytes: bytes };
+      } catch (error) {
+        if (error instanceof InvalidJsonError) {
+          throw new UpstreamError(
+            'malformed_response',
+            `The Cursor Admin API returned an invalid body for ${range.start}..${range.end}: ${error.message}. ` +
+              'The days stay unsynced and the cycle is retried.',
+            { status: response.status, cause: error },
+          );
+        }
+        throw error;
+      }
+    });
   }
 
-  private async requestWithRetries(method: string, path: string, body: unknown): Promise<{ body: unknown; bytes: number }> {
+  private async requestWithRetries<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    readBody: (response: Response) => Promise<T>,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.request(method, path, body);
+        return await this.request(method, path, body, readBody);
       } catch (thrown) {
         const error = thrown instanceof UpstreamError ? thrown : toError(thrown);
         const delayMs = this.retryDelayMs(error, attempt);
@@ -121,7 +140,7 @@ export class CursorClient implements UsageSource {
     return retryAfterMs <= MAX_IN_CYCLE_RETRY_AFTER_MS ? retryAfterMs : undefined;
   }
 
-  private async request(method: string, path: string, body: unknown): Promise<{ body: unknown; bytes: number }> {
+  private async request<T>(method: string, path: string, body: unknown, readBody: (response: Response) => Promise<T>): Promise<T> {
     const url = `${this.options.baseUrl}${path}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.authorization !== undefined) {
@@ -149,15 +168,18 @@ export class CursorClient implements UsageSource {
       throw await this.statusError(method, path, response);
     }
 
-    let text: string;
-    let bytes: number;
     try {
-      ({ text, bytes } = await this.readLimited(method, path, response));
+      return await readBody(response);
     } catch (error) {
       throw error instanceof UpstreamError ? error : this.transportError(method, path, error, signal);
     }
+  }
+
+  private async readJson(method: string, path: string, response: Response): Promise<unknown> {
+    const chunks: Uint8Array[] = [];
+    await this.readLimited(method, path, response, (chunk) => chunks.push(chunk));
     try {
-      return { body: JSON.parse(text) as unknown, bytes };
+      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
     } catch (error) {
       throw new UpstreamError('malformed_response', `The Cursor Admin API returned a body that is not valid JSON for ${method} ${path}.`, {
         status: response.status,
@@ -166,7 +188,13 @@ export class CursorClient implements UsageSource {
     }
   }
 
-  private async readLimited(method: string, path: string, response: Response): Promise<{ text: string; bytes: number }> {
+  /** Passes the body on chunk by chunk and returns its size; refuses more than CURSOR_MAX_RESPONSE_BYTES. */
+  private async readLimited(
+    method: string,
+    path: string,
+    response: Response,
+    onChunk: (chunk: Uint8Array) => void,
+  ): Promise<number> {
     const limit = this.options.maxResponseBytes;
     const declared = Number(response.headers.get('content-length') ?? Number.NaN);
     if (declared > limit) {
@@ -174,7 +202,6 @@ export class CursorClient implements UsageSource {
       throw this.tooLarge(method, path, declared);
     }
 
-    const chunks: Uint8Array[] = [];
     let bytes = 0;
     if (response.body !== null) {
       for await (const chunk of response.body) {
@@ -183,10 +210,10 @@ export class CursorClient implements UsageSource {
           await response.body.cancel().catch(() => {});
           throw this.tooLarge(method, path, bytes);
         }
-        chunks.push(chunk);
+        onChunk(chunk);
       }
     }
-    return { text: Buffer.concat(chunks).toString('utf8'), bytes };
+    return bytes;
   }
 
   private tooLarge(method: string, path: string, bytes: number): UpstreamError {

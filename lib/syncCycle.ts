@@ -15,7 +15,8 @@ import { readLeaseHolder, releaseLease, takeLease } from './sql/takeLease';
 import type { SyncStateWithLastRun } from './sql/readSyncState';
 import { writeRequest } from './writeRequest';
 import { addDays, DAY, SECOND, toIsoDate, type Clock } from './time';
-import { daysPerRequestForTeam, planWindow, rangeLengthDays, type SyncWindow } from './window';
+import { RecordValidator, type ValidatedBatch } from './usageRecord';
+import { daysPerRequestForTeam, planWindow, rangeLengthDays, type DateRange, type SyncWindow } from './window';
 
 /** Pause before the second attempt to record a failed cycle. */
 const FAILURE_RECORD_RETRY_DELAY_MS = 1 * SECOND;
@@ -218,8 +219,13 @@ async function fetchAndStoreWindow(
   logWindow(logger, window, deps.config.syncLookbackDays);
 
   const developersInWindow = new Set<string>();
+  const developerIds = new Map<string, string>();
+  const deadlineNear = (): boolean => clock.now().getTime() >= options.stopRequestsAt.getTime();
+  // The next request is fetched and validated while the current one is
+  // written, so the upstream, this process and PostgreSQL work at once.
+  let prefetched: Promise<ValidatedBatch> | undefined;
   for (const [index, request] of window.requests.entries()) {
-    if (clock.now().getTime() >= options.stopRequestsAt.getTime()) {
+    if (prefetched === undefined && deadlineNear()) {
       logger.warn('Stopping before the deadline; the next invocation resumes from the watermark', {
         runId,
         requestsDone: index,
@@ -229,8 +235,11 @@ async function fetchAndStoreWindow(
       return false;
     }
 
-    const response = await source.fetchDailyUsage(request);
-    const written = await writeRequest(deps, { runId, request, records: response.records, yesterday });
+    const batch = await (prefetched ?? fetchValidated(source, request));
+    const following = window.requests[index + 1];
+    prefetched = following !== undefined && !deadlineNear() ? fetchValidated(source, following) : undefined;
+
+    const written = await writeRequest(deps, { runId, request, batch, yesterday, developerIds });
     for (const email of written.emails) {
       developersInWindow.add(email);
     }
@@ -240,6 +249,15 @@ async function fetchAndStoreWindow(
     counts.rowsRejected += written.rowsRejected;
   }
   return true;
+}
+
+/** Starts fetching one request into a validator; a rejection is handled by whoever awaits it. */
+function fetchValidated(source: UsageSource, request: DateRange): Promise<ValidatedBatch> {
+  const validator = new RecordValidator();
+  const result = source.fetchDailyUsage(request, validator).then(() => validator.result());
+  // A prefetch that fails after the cycle failed for another reason is dropped.
+  result.catch(() => {});
+  return result;
 }
 
 function logWindow(logger: Logger, window: SyncWindow, lookbackDays: number): void {

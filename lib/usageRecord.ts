@@ -136,29 +136,65 @@ export interface ValidatedBatch {
   rejected: RejectedRecord[];
 }
 
-/**
- * Validates a response's records and keeps one per (email, date): a later
- * record replaces an earlier one, which is rejected as `duplicate`.
- */
-export function validateRecords(payloads: readonly unknown[]): ValidatedBatch {
-  const byKey = new Map<string, { record: UsageRecord; payload: unknown }>();
-  const rejected: RejectedRecord[] = [];
+/** Receives the records of one upstream response as they are read. */
+export interface UsageRecordSink {
+  /** Drops what was received so far: a retried request starts over. */
+  reset(): void;
+  /** Takes one record; `text` is its JSON as received, kept for rejection. */
+  add(payload: unknown, text?: string): void;
+}
 
-  for (const payload of payloads) {
-    const result = validateRecord(payload);
-    if (!result.ok) {
-      rejected.push({ payload, reason: result.reason });
-      continue;
-    }
-    const key = `${result.record.email}\u0000${result.record.date}`;
-    const replaced = byKey.get(key);
-    if (replaced !== undefined) {
-      rejected.push({ payload: replaced.payload, reason: 'duplicate' });
-      // Delete first so the map's order follows the last occurrence.
-      byKey.delete(key);
-    }
-    byKey.set(key, { record: result.record, payload });
+/**
+ * Validates records as they arrive and keeps one per (email, date): a later
+ * record replaces an earlier one, which is rejected as `duplicate`.
+ *
+ * Accepted records are kept with their JSON text, not the parsed object,
+ * because a duplicate must be stored as received and the text is the smaller
+ * of the two.
+ */
+export class RecordValidator implements UsageRecordSink {
+  private byKey = new Map<string, { record: UsageRecord; payload: unknown; text: string | undefined }>();
+  private rejectedRecords: RejectedRecord[] = [];
+
+  reset(): void {
+    this.byKey = new Map();
+    this.rejectedRecords = [];
   }
 
-  return { records: [...byKey.values()].map((entry) => entry.record), rejected };
+  add(payload: unknown, text?: string): void {
+    const result = validateRecord(payload);
+    if (!result.ok) {
+      this.rejectedRecords.push({ payload, reason: result.reason });
+      return;
+    }
+    const key = `${result.record.email}\u0000${result.record.date}`;
+    const replaced = this.byKey.get(key);
+    if (replaced !== undefined) {
+      const replacedPayload = replaced.text === undefined ? replaced.payload : (JSON.parse(replaced.text) as unknown);
+      this.rejectedRecords.push({ payload: replacedPayload, reason: 'duplicate' });
+      // Delete first so the map's order follows the last occurrence.
+      this.byKey.delete(key);
+    }
+    this.byKey.set(
+      key,
+      text === undefined ? { record: result.record, payload, text } : { record: result.record, payload: undefined, text },
+    );
+  }
+
+  get received(): number {
+    return this.byKey.size + this.rejectedRecords.length;
+  }
+
+  result(): ValidatedBatch {
+    return { records: [...this.byKey.values()].map((entry) => entry.record), rejected: this.rejectedRecords };
+  }
+}
+
+/** Validates a whole response's records at once; see RecordValidator. */
+export function validateRecords(payloads: readonly unknown[]): ValidatedBatch {
+  const validator = new RecordValidator();
+  for (const payload of payloads) {
+    validator.add(payload);
+  }
+  return validator.result();
 }

@@ -1,9 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Sql } from './db';
+import type { Sql, TransactionSql } from './db';
 import { copyDailyStats } from './sql/copyDailyStats';
 import { advanceWatermark, insertUnknownDevelopers, readDeveloperIds, storeRejectedRecords } from './sql/writeUsage';
 import type { Clock, IsoDate } from './time';
-import { validateRecords, type RejectedRecord, type UsageRecord } from './usageRecord';
+import type { RejectedRecord, UsageRecord, ValidatedBatch } from './usageRecord';
 import type { DateRange } from './window';
 
 /** Rows per upsert statement: large enough to amortize a round trip, small enough to bound memory. */
@@ -12,8 +12,10 @@ export const WRITE_BATCH_ROWS = 25_000;
 export interface RequestToWrite {
   runId: string;
   request: DateRange;
-  records: readonly unknown[];
+  batch: ValidatedBatch;
   yesterday: IsoDate;
+  /** Developer ids known from earlier requests of the cycle; filled as developers are written. */
+  developerIds?: Map<string, string>;
 }
 
 export interface WrittenRequest {
@@ -31,10 +33,17 @@ export async function writeRequest(
   deps: { sql: Sql; logger: Logger; clock: Clock },
   input: RequestToWrite,
 ): Promise<WrittenRequest> {
-  const { records, rejected } = validateRecords(input.records);
+  const { records, rejected } = input.batch;
   logRejections(deps.logger, input, rejected);
 
-  const stored = await storeUsage(deps, { runId: input.runId, request: input.request, records, rejected, yesterday: input.yesterday });
+  const stored = await storeUsage(deps, {
+    runId: input.runId,
+    request: input.request,
+    records,
+    rejected,
+    yesterday: input.yesterday,
+    developerIds: input.developerIds,
+  });
   return { ...stored, rowsUpserted: records.length, rowsRejected: rejected.length };
 }
 
@@ -45,6 +54,8 @@ export interface UsageToStore {
   records: readonly UsageRecord[];
   rejected: readonly RejectedRecord[];
   yesterday: IsoDate;
+  /** A cache of developer ids shared by the requests of one cycle. */
+  developerIds?: Map<string, string>;
 }
 
 /**
@@ -63,15 +74,14 @@ export async function storeUsage(
   const total = emails.length;
   let rowsChanged = 0;
 
-  await sql.begin(async (transaction) => {
-    await insertUnknownDevelopers(transaction, emails, deps.clock.now());
-    const developerIds = await readDeveloperIds(transaction, emails);
+  const developerIds = await sql.begin(async (transaction) => {
+    const ids = await resolveDeveloperIds(transaction, emails, input.developerIds, deps.clock.now());
     await storeRejectedRecords(transaction, input.runId, rejected);
 
     // Each batch contains whole developers, so progress counts developers done.
     let written = 0;
     for (const batch of batchByDeveloper(byDeveloper, WRITE_BATCH_ROWS)) {
-      rowsChanged += await copyDailyStats(transaction, batch.records, developerIds);
+      rowsChanged += await copyDailyStats(transaction, batch.records, ids);
       written += batch.developers;
       logger.info(`Synced ${written}/${total} developers`, {
         synced: written,
@@ -83,9 +93,44 @@ export async function storeUsage(
     }
 
     await advanceWatermark(transaction, input.request.end, input.yesterday);
+    return ids;
   });
 
+  // Only ids of a committed transaction may be reused by later requests.
+  for (const [email, id] of developerIds) {
+    input.developerIds?.set(email, id);
+  }
+
   return { emails: new Set(emails), rowsChanged };
+}
+
+/**
+ * Returns the id of every email, creating a non-member developer row for
+ * emails never seen. Emails found in `known` are not looked up again.
+ */
+async function resolveDeveloperIds(
+  transaction: TransactionSql,
+  emails: readonly string[],
+  known: ReadonlyMap<string, string> | undefined,
+  now: Date,
+): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  const unknown: string[] = [];
+  for (const email of emails) {
+    const id = known?.get(email);
+    if (id === undefined) {
+      unknown.push(email);
+    } else {
+      ids.set(email, id);
+    }
+  }
+  if (unknown.length > 0) {
+    await insertUnknownDevelopers(transaction, unknown, now);
+    for (const [email, id] of await readDeveloperIds(transaction, unknown)) {
+      ids.set(email, id);
+    }
+  }
+  return ids;
 }
 
 function groupByEmail(records: readonly UsageRecord[]): Map<string, UsageRecord[]> {

@@ -1,5 +1,6 @@
 import type { DailyUsageResponse, UsageSource } from '../../lib/cursorClient';
 import type { TeamMember } from '../../lib/sql/refreshMembers';
+import type { UsageRecordSink } from '../../lib/usageRecord';
 import { addDays, startOfDayMs, type IsoDate } from '../../lib/time';
 import type { DateRange } from '../../lib/window';
 
@@ -67,12 +68,17 @@ export class FakeUsageSource implements UsageSource {
     return this.members;
   }
 
-  async fetchDailyUsage(range: DateRange): Promise<DailyUsageResponse> {
+  async fetchDailyUsage(range: DateRange, sink: UsageRecordSink): Promise<DailyUsageResponse> {
     const index = this.requests.length;
     this.requests.push(range);
     if (this.failOnRequest?.index === index) {
       throw this.failOnRequest.error;
     }
-    return { records: this.recordsFor(range), responseBytes: 0 };
+    sink.reset();
+    const records = this.recordsFor(range);
+    for (const record of records) {
+      sink.add(record);
+    }
+    return { records: records.length, responseBytes: 0 };
   }
 }

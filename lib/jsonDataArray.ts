@@ -1,0 +1,193 @@
+/**
+ * Incremental reader of a JSON object's top-level `data` array. It receives
+ * the body in chunks and hands over each element of `data` as soon as it is
+ * complete, so a large response is never held, or parsed, as a whole.
+ *
+ * Only the structure around `data` is checked (brackets, strings, escapes);
+ * each element is parsed with JSON.parse. Other top-level members are
+ * skipped. Throws InvalidJsonError for a body that is not a JSON object, is
+ * cut short, or has no `data` array.
+ */
+export class JsonDataArrayReader {
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private started = false;
+  private closed = false;
+
+  /** Bytes of the top-level string being read (a key, or a string value). */
+  private keyPieces: Uint8Array[] | undefined;
+  private lastString: string | undefined;
+  private currentKey: string | undefined;
+
+  private inDataArray = false;
+  private foundData = false;
+  /** Bytes of the element being read; undefined between elements. */
+  private elementPieces: Uint8Array[] | undefined;
+  /** Whether the element being read is an object or array (ends at its bracket). */
+  private elementIsContainer = false;
+  private elementCount = 0;
+
+  /** `onElement` receives each element parsed, and its JSON text as received. */
+  constructor(private readonly onElement: (element: unknown, text: string) => void) {}
+
+  get elements(): number {
+    return this.elementCount;
+  }
+
+  write(chunk: Uint8Array): void {
+    let pieceStart = 0;
+    let keyStart = this.keyPieces === undefined ? -1 : 0;
+
+    for (let index = 0; index < chunk.length; index++) {
+      const byte = chunk[index]!;
+
+      if (this.inString) {
+        if (this.escaped) {
+          this.escaped = false;
+        } else if (byte === BACKSLASH) {
+          this.escaped = true;
+        } else if (byte === QUOTE) {
+          this.inString = false;
+          if (this.keyPieces !== undefined) {
+            this.keyPieces.push(chunk.subarray(keyStart, index + 1));
+            this.lastString = JSON.parse(Buffer.concat(this.keyPieces).toString('utf8')) as string;
+            this.keyPieces = undefined;
+            keyStart = -1;
+          }
+          if (this.elementPieces !== undefined && !this.elementIsContainer && this.depth === 2) {
+            // A string element ends with its closing quote.
+            this.finishElement(chunk, pieceStart, index + 1);
+          }
+        }
+        continue;
+      }
+
+      if (byte === SPACE || byte === NEWLINE || byte === TAB || byte === CARRIAGE_RETURN) {
+        if (this.elementPieces !== undefined && !this.elementIsContainer && this.depth === 2) {
+          this.finishElement(chunk, pieceStart, index);
+        }
+        continue;
+      }
+
+      if (this.closed) {
+        throw new InvalidJsonError('unexpected content after the end of the JSON object');
+      }
+      if (!this.started) {
+        if (byte !== OPEN_BRACE) {
+          throw new InvalidJsonError('the body is not a JSON object');
+        }
+        this.started = true;
+      }
+
+      // An element of `data` starts at its first byte.
+      if (this.inDataArray && this.depth === 2 && this.elementPieces === undefined && byte !== COMMA && byte !== CLOSE_BRACKET) {
+        this.elementPieces = [];
+        this.elementIsContainer = byte === OPEN_BRACE || byte === OPEN_BRACKET;
+        pieceStart = index;
+      } else if (this.elementPieces !== undefined && !this.elementIsContainer && this.depth === 2 && (byte === COMMA || byte === CLOSE_BRACKET)) {
+        // A number, true, false or null ends before the next comma or bracket.
+        this.finishElement(chunk, pieceStart, index);
+      }
+
+      switch (byte) {
+        case QUOTE:
+          this.inString = true;
+          if (this.depth === 1) {
+            this.keyPieces = [];
+            keyStart = index;
+          }
+          break;
+        case OPEN_BRACE:
+        case OPEN_BRACKET:
+          if (this.depth === 1 && byte === OPEN_BRACKET && this.currentKey === 'data') {
+            this.inDataArray = true;
+            this.foundData = true;
+          }
+          this.depth++;
+          break;
+        case CLOSE_BRACE:
+        case CLOSE_BRACKET:
+          this.depth--;
+          if (this.depth < 0) {
+            throw new InvalidJsonError('unbalanced brackets');
+          }
+          if (this.depth === 2 && this.elementPieces !== undefined && this.elementIsContainer) {
+            this.finishElement(chunk, pieceStart, index + 1);
+          } else if (this.depth === 1 && this.inDataArray) {
+            this.inDataArray = false;
+          } else if (this.depth === 0) {
+            this.closed = true;
+          }
+          break;
+        case COLON:
+          if (this.depth === 1) {
+            this.currentKey = this.lastString;
+          }
+          break;
+        case COMMA:
+          if (this.depth === 1) {
+            this.currentKey = undefined;
+          }
+          break;
+        default:
+          break;
+      }
+    }
+
+    if (this.keyPieces !== undefined && keyStart >= 0) {
+      this.keyPieces.push(chunk.subarray(keyStart));
+    }
+    if (this.elementPieces !== undefined) {
+      this.elementPieces.push(chunk.subarray(pieceStart));
+    }
+  }
+
+  /** Checks that the body ended as a complete object with a `data` array. */
+  end(): void {
+    if (!this.started) {
+      throw new InvalidJsonError('the body is empty');
+    }
+    if (!this.closed || this.inString) {
+      throw new InvalidJsonError('the body ends before the JSON object is complete (truncated)');
+    }
+    if (!this.foundData) {
+      throw new InvalidJsonError('the JSON object has no "data" array');
+    }
+  }
+
+  private finishElement(chunk: Uint8Array, start: number, end: number): void {
+    const pieces = this.elementPieces!;
+    pieces.push(chunk.subarray(start, end));
+    this.elementPieces = undefined;
+    const text = pieces.length === 1 ? Buffer.from(pieces[0]!.buffer, pieces[0]!.byteOffset, pieces[0]!.byteLength).toString('utf8') : Buffer.concat(pieces).toString('utf8');
+    let element: unknown;
+    try {
+      element = JSON.parse(text);
+    } catch (error) {
+      throw new InvalidJsonError(`element ${this.elementCount} of "data" is not valid JSON`, error);
+    }
+    this.elementCount++;
+    this.onElement(element, text);
+  }
+}
+
+export class InvalidJsonError extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'InvalidJsonError';
+  }
+}
+
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACKET = 0x5b;
+const BACKSLASH = 0x5c;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;

@@ -1,0 +1,64 @@
+import { describe, expect, test } from 'vitest';
+import { InvalidJsonError, JsonDataArrayReader } from '../../lib/jsonDataArray';
+
+/** Feeds `body` to a reader in chunks of `chunkSize` bytes and returns the elements. */
+function read(body: string, chunkSize = Number.MAX_SAFE_INTEGER): unknown[] {
+  const elements: unknown[] = [];
+  const reader = new JsonDataArrayReader((element) => elements.push(element));
+  const bytes = Buffer.from(body, 'utf8');
+  for (let start = 0; start < bytes.length; start += chunkSize) {
+    reader.write(bytes.subarray(start, start + chunkSize));
+  }
+  reader.end();
+  return elements;
+}
+
+const TRICKY_BODY = JSON.stringify({
+  period: { startDate: 1, endDate: 2, data: ['not this one'] },
+  data: [
+    { email: 'a@example.com', text: 'braces } ] { [ and "quotes" and \\ backslash', n: -1.5e3 },
+    { email: 'b@example.com', nested: { data: [1, 2] }, list: [[], {}], emoji: '🧪 ß 漢字' },
+    42,
+    'plain string, with comma',
+    null,
+    true,
+  ],
+  trailer: 'x',
+});
+
+describe('JsonDataArrayReader', () => {
+  test.each([1, 2, 3, 7, 64, 100_000])('reads every element in %i-byte chunks', (chunkSize) => {
+    expect(read(TRICKY_BODY, chunkSize)).toEqual(JSON.parse(TRICKY_BODY).data);
+  });
+
+  test.each([
+    ['empty data', '{"data":[]}', []],
+    ['whitespace everywhere', ' \n{ "data" : [ 1 , { "a" : [ ] } , "x" ] \r\n} \n', [1, { a: [] }, 'x']],
+    ['data after other keys', '{"period":{"startDate":1},"data":[{"email":"a"}]}', [{ email: 'a' }]],
+    ['escaped quote in key', '{"da\\"ta":[1],"data":[2]}', [2]],
+  ])('%s', (_name, body, expected) => {
+    expect(read(body as string)).toEqual(expected);
+  });
+
+  test.each([
+    ['not JSON', '<html>Bad Gateway</html>', 'not a JSON object'],
+    ['a JSON array', '[1,2]', 'not a JSON object'],
+    ['no data', '{"error":"x"}', 'no "data" array'],
+    ['data not an array', '{"data":5}', 'no "data" array'],
+    ['truncated', '{"data":[{"email":"a"},{"em', 'truncated'],
+    ['truncated inside a string', '{"data":["abc', 'truncated'],
+    ['empty body', '', 'empty'],
+    ['bad element', '{"data":[{"a":tru}]}', 'element 0'],
+    ['content after the object', '{"data":[]} {}', 'after the end'],
+  ])('%s is rejected', (_name, body, message) => {
+    expect(() => read(body as string)).toThrow(InvalidJsonError);
+    expect(() => read(body as string)).toThrow(message as string);
+  });
+
+  test('counts elements', () => {
+    const reader = new JsonDataArrayReader(() => {});
+    reader.write(Buffer.from('{"data":[1,2,3]}'));
+    reader.end();
+    expect(reader.elements).toBe(3);
+  });
+});
