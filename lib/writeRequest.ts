@@ -56,6 +56,8 @@ export interface UsageToStore {
   yesterday: IsoDate;
   /** A cache of developer ids shared by the requests of one cycle. */
   developerIds?: Map<string, string>;
+  /** False for an operator's backfill, which never moves the watermark. Default true. */
+  advanceWatermark?: boolean;
 }
 
 /**
@@ -92,7 +94,9 @@ export async function storeUsage(
       });
     }
 
-    await advanceWatermark(transaction, input.request.end, input.yesterday);
+    if (input.advanceWatermark ?? true) {
+      await advanceWatermark(transaction, input.request.end, input.yesterday);
+    }
     return ids;
   });
 
