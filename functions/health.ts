@@ -1,16 +1,17 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { ConfigError } from '../lib/errors';
+import { SecretError } from '../lib/secrets';
 import { checkHealth } from '../lib/health';
 import { databaseUnreachableHealth, HEALTH_CONTENT_TYPE, httpStatusFor, type HealthDocument } from '../lib/healthReport';
-import { createRuntime, type Runtime } from '../lib/runtime';
+import { Runtime } from '../lib/runtime';
 
 let runtime: Runtime | undefined;
 
 /** Builds the health document; exported for the `npm run health` command. */
 export async function readHealthDocument(): Promise<HealthDocument> {
   try {
-    runtime ??= createRuntime(process.env, { maxConnections: 1, connectTimeoutSeconds: 3 });
+    runtime ??= new Runtime(process.env, { maxConnections: 1, connectTimeoutSeconds: 3 });
   } catch (error) {
     if (error instanceof ConfigError) {
       return databaseUnreachableHealth(new Date(), `Invalid configuration: ${error.variable}. ${error.message}`);
@@ -19,6 +20,15 @@ export async function readHealthDocument(): Promise<HealthDocument> {
   }
 
   const current = runtime;
+  try {
+    await current.prepare();
+  } catch (error) {
+    if (error instanceof SecretError) {
+      current.logger.error('Health check could not read the database URL', { parameter: error.parameter, error: error.message });
+      return databaseUnreachableHealth(current.clock.now(), `Database URL unavailable: ${error.message}`);
+    }
+    throw error;
+  }
   const { document, databaseFailed } = await checkHealth({
     sql: current.sql,
     now: () => current.clock.now(),
@@ -28,13 +38,13 @@ export async function readHealthDocument(): Promise<HealthDocument> {
     current.logger.warn('Health check could not read the database', { output: document.output });
     // A hung connection would stall the next check too; start a fresh pool.
     runtime = undefined;
-    void current.sql.end({ timeout: 0 }).catch(() => {});
+    void current.close().catch(() => {});
   }
   return document;
 }
 
 export async function closeHealthRuntime(): Promise<void> {
-  await runtime?.sql.end({ timeout: 5 });
+  await runtime?.close();
   runtime = undefined;
 }
 

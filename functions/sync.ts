@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
-import { applyMigrations, createCursorClient, createRuntime, findMigrationsDirectory, type Runtime } from '../lib/runtime';
+import { applyMigrations, findMigrationsDirectory, Runtime } from '../lib/runtime';
 import { sanitizeError } from '../lib/sanitize';
 import type { SyncTrigger } from '../lib/schedule';
 import { runSyncInvocation, type InvocationResult } from '../lib/syncInvocation';
@@ -16,7 +16,7 @@ let runtime: Runtime | undefined;
 let migrated: Promise<void> | undefined;
 
 function getRuntime(): Runtime {
-  runtime ??= createRuntime(process.env, { maxConnections: 2, connectTimeoutSeconds: 10 });
+  runtime ??= new Runtime(process.env, { maxConnections: 2, connectTimeoutSeconds: 10 });
   return runtime;
 }
 
@@ -35,22 +35,31 @@ async function syncHandler(event: unknown, context: Context): Promise<Invocation
   const current = getRuntime();
   const trigger = triggerOf(event);
 
-  migrated ??= applyMigrations(current, findMigrationsDirectory(process.env));
   try {
+    await current.prepare({ verifyConnection: true });
+    migrated ??= applyMigrations(current, findMigrationsDirectory(process.env));
     await migrated;
   } catch (error) {
     migrated = undefined;
     // Without the database no state can record this failure, so the log is the only trace.
-    current.logger.error('Cycle failed: the database is unreachable or could not be migrated', {
+    current.logger.error('Cycle failed: the database is unreachable, could not be migrated, or its URL could not be read', {
       trigger,
       error: sanitizeError(error, current.secrets),
     });
     throw error;
   }
 
-  const client = createCursorClient(current);
+  const deps = {
+    sql: current.sql,
+    source: current.createCursorClient(),
+    clock: current.clock,
+    logger: current.logger,
+    config: current.config,
+    secrets: current.secrets,
+    metrics: current.metrics,
+  };
   return runSyncInvocation(
-    { ...current, source: client },
+    deps,
     {
       trigger,
       deadline: new Date(current.clock.now().getTime() + context.getRemainingTimeInMillis()),
@@ -62,7 +71,7 @@ async function syncHandler(event: unknown, context: Context): Promise<Invocation
 
 /** Closes the database pool, so a command-line caller can exit. */
 export async function closeSyncRuntime(): Promise<void> {
-  await runtime?.sql.end({ timeout: 5 });
+  await runtime?.close();
   runtime = undefined;
   migrated = undefined;
 }

@@ -16,6 +16,12 @@ export interface Config {
   databaseUrl: string;
   /** True when `databaseUrl` is the embedded server's default. */
   usesEmbeddedDatabase: boolean;
+  /**
+   * Where the connection string comes from: DATABASE_URL, the SSM parameter
+   * (then `databaseUrl` is only a placeholder until it is read), or the
+   * embedded server.
+   */
+  databaseUrlSource: 'env' | 'ssm' | 'embedded';
   databaseUrlSsmParameter: string | undefined;
   embeddedDatabasePort: number;
   cursorApiUrl: string;
@@ -111,6 +117,7 @@ export function loadConfig(env: Environment): Readonly<Config> {
   return Object.freeze({
     databaseUrl: plainDatabaseUrl ?? embeddedDatabaseUrl(embeddedDatabasePort),
     usesEmbeddedDatabase: plainDatabaseUrl === undefined && databaseUrlSsmParameter === undefined,
+    databaseUrlSource: databaseUrlSourceOf(plainDatabaseUrl, databaseUrlSsmParameter),
     databaseUrlSsmParameter,
     embeddedDatabasePort,
     cursorApiUrl: cursorApiUrl.replace(/\/+$/, ''),
@@ -125,6 +132,13 @@ export function loadConfig(env: Environment): Readonly<Config> {
     logLevel: logLevel as LogLevel,
     warnings: Object.freeze(warnings),
   });
+}
+
+function databaseUrlSourceOf(plain: string | undefined, parameter: string | undefined): Config['databaseUrlSource'] {
+  if (plain !== undefined) {
+    return 'env';
+  }
+  return parameter === undefined ? 'embedded' : 'ssm';
 }
 
 function readInteger(
@@ -159,28 +173,29 @@ function readBoolean(read: (name: string) => string | undefined, name: string, d
   throw new ConfigError(name, `Invalid ${name} "${text}": expected true or false.`);
 }
 
-function validateDatabaseUrl(text: string): void {
+/** Checks a connection string; the error names `variable` and never repeats the URL, which may hold a password. */
+export function validateDatabaseUrl(text: string, variable = 'DATABASE_URL'): void {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     throw new ConfigError(
-      'DATABASE_URL',
-      'Invalid DATABASE_URL: it is not a URL. Expected postgres://user:password@host:5432/database.',
+      variable,
+      `Invalid ${variable}: it is not a URL. Expected postgres://user:password@host:5432/database.`,
     );
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new ConfigError(
-      'DATABASE_URL',
-      `Invalid DATABASE_URL with scheme "${url.protocol}": expected postgres:// or postgresql://.`,
+      variable,
+      `Invalid ${variable} with scheme "${url.protocol}": expected postgres:// or postgresql://.`,
     );
   }
   const sslmode = url.searchParams.get('sslmode');
   const sslmodes = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
   if (sslmode !== null && !sslmodes.includes(sslmode)) {
     throw new ConfigError(
-      'DATABASE_URL',
-      `Invalid sslmode "${sslmode}" in DATABASE_URL: expected one of ${sslmodes.join(', ')}.`,
+      variable,
+      `Invalid sslmode "${sslmode}" in ${variable}: expected one of ${sslmodes.join(', ')}.`,
     );
   }
 }

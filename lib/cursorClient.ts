@@ -18,7 +18,8 @@ const RETRYABLE: ReadonlySet<UpstreamFailureKind> = new Set(['rate_limited', 'se
 
 export interface CursorClientOptions {
   baseUrl: string;
-  apiKey: string | undefined;
+  /** The API key, or a function that returns it (read from SSM, cached there); undefined sends no credentials. */
+  apiKey: string | undefined | (() => Promise<string | undefined>);
   requestTimeoutMs: number;
   maxResponseBytes: number;
   clock: Clock;
@@ -54,11 +55,11 @@ const membersSchema = z.object({
  * 429, 5xx, timeouts and network errors.
  */
 export class CursorClient implements UsageSource {
-  private readonly authorization: string | undefined;
+  constructor(private readonly options: CursorClientOptions) {}
 
-  constructor(private readonly options: CursorClientOptions) {
-    this.authorization =
-      options.apiKey === undefined ? undefined : `Basic ${Buffer.from(`${options.apiKey}:`).toString('base64')}`;
+  private async authorization(): Promise<string | undefined> {
+    const apiKey = typeof this.options.apiKey === 'function' ? await this.options.apiKey() : this.options.apiKey;
+    return apiKey === undefined ? undefined : `Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`;
   }
 
   async fetchMembers(): Promise<TeamMember[]> {
@@ -143,8 +144,9 @@ export class CursorClient implements UsageSource {
   private async request<T>(method: string, path: string, body: unknown, readBody: (response: Response) => Promise<T>): Promise<T> {
     const url = `${this.options.baseUrl}${path}`;
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.authorization !== undefined) {
-      headers.authorization = this.authorization;
+    const authorization = await this.authorization();
+    if (authorization !== undefined) {
+      headers.authorization = authorization;
     }
     if (body !== undefined) {
       headers['content-type'] = 'application/json';

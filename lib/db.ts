@@ -22,7 +22,10 @@ export function connect(databaseUrl: string, options: ConnectOptions = {}): Sql 
   return postgres(databaseUrl, {
     max: options.maxConnections ?? 2,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
-    idle_timeout: 60,
+    // Invocations come every minute, so a connection idle for two minutes
+    // belongs to a container that was frozen or is winding down: close it
+    // rather than trust it after the thaw.
+    idle_timeout: 120,
     // The driver's default waits up to 20 s between connection attempts after
     // repeated failures, and meanwhile fails queries with the old error, so a
     // database back after a restart would stay unusable for that long.

@@ -12,9 +12,9 @@ import { recordFailure, recordSuccess } from './sql/recordOutcome';
 import { refreshMembers } from './sql/refreshMembers';
 import { closeAbandonedRuns, finishRun, recordRunWindow, startRun, type RunCounts } from './sql/syncRuns';
 import { readLeaseHolder, releaseLease, takeLease } from './sql/takeLease';
-import type { SyncStateWithLastRun } from './sql/readSyncState';
+import { readSyncState, type SyncStateWithLastRun } from './sql/readSyncState';
 import { writeRequest } from './writeRequest';
-import { addDays, DAY, SECOND, toIsoDate, type Clock } from './time';
+import { addDays, DAY, SECOND, toIsoDate, type Clock, type IsoDate } from './time';
 import { RecordValidator, type ValidatedBatch } from './usageRecord';
 import { daysPerRequestForTeam, planWindow, rangeLengthDays, type DateRange, type SyncWindow } from './window';
 
@@ -29,6 +29,12 @@ export interface CycleDependencies {
   config: Pick<Config, 'pollIntervalMs' | 'syncLookbackDays' | 'syncStartDate' | 'retentionDays'>;
   /** Values that must never appear in stored errors (API key, database password). */
   secrets: readonly (string | undefined)[];
+  /** Receives each cycle's figures; CloudWatch metrics when deployed. */
+  metrics?: CycleMetricsSink;
+}
+
+export interface CycleMetricsSink {
+  publishCycle(result: CycleResult, now: Date): void;
 }
 
 export interface CycleOptions {
@@ -49,8 +55,15 @@ export interface CycleOptions {
 export type CycleResult =
   | { status: 'lease_held'; leaseOwner: string | null; leaseExpiresAt: Date | null }
   | { status: 'not_due'; dueAt: Date; reason: string; consecutiveFailures: number }
-  | ({ status: 'success' | 'incomplete'; runId: string } & RunCounts)
-  | ({ status: 'failure'; runId: string; error: string; nextAttemptAt: Date; consecutiveFailures: number } & RunCounts);
+  | ({ status: 'success' | 'incomplete'; runId: string } & RunCounts & CycleFigures)
+  | ({ status: 'failure'; runId: string; error: string; nextAttemptAt: Date; consecutiveFailures: number } & RunCounts & CycleFigures);
+
+/** Figures of a cycle that ran, for metrics. */
+export interface CycleFigures {
+  durationMs: number;
+  /** The watermark after the cycle, as far as it is known. */
+  watermark: IsoDate | null;
+}
 
 /**
  * Runs one sync cycle if it is due: takes the lease, plans the window, fetches
@@ -91,7 +104,9 @@ export async function runSyncCycle(deps: CycleDependencies, options: CycleOption
       logger.debug('Skipped: no cycle is due', { reason: due.reason, dueAt: due.dueAt.toISOString() });
       return { status: 'not_due', dueAt: due.dueAt, reason: due.reason, consecutiveFailures: state.consecutiveFailures };
     }
-    return await runDueCycle(deps, options, runId, state);
+    const result = await runDueCycle(deps, options, runId, state);
+    deps.metrics?.publishCycle(result, clock.now());
+    return result;
   } finally {
     await releaseLease(sql, runId).catch((error: unknown) => {
       // The lease expires by itself; the next invocation after that proceeds.
@@ -133,9 +148,11 @@ async function runDueCycle(
     const outcome = complete ? 'success' : 'incomplete';
     await recordSuccess(sql, finishedAt, { complete });
     await finishRun(sql, runId, { ...counts, outcome, finishedAt, error: null });
-    logger.info('Cycle finished', { runId, outcome, durationMs: finishedAt.getTime() - startedAt.getTime(), ...counts });
+    const durationMs = finishedAt.getTime() - startedAt.getTime();
+    logger.info('Cycle finished', { runId, outcome, durationMs, ...counts });
     await pruneOldHistory(deps, finishedAt);
-    return { status: outcome, runId, ...counts };
+    const watermark = (await readSyncState(sql))?.watermark ?? null;
+    return { status: outcome, runId, ...counts, durationMs, watermark };
   } catch (thrown) {
     return await recordCycleFailure(deps, runId, state, counts, startedAt, thrown);
   }
@@ -172,6 +189,7 @@ async function recordCycleFailure(
     await recordFailure(sql, { consecutiveFailures, state: healthState, nextAttemptAt, error });
     await finishRun(sql, runId, { ...counts, outcome: 'failure', finishedAt, error });
   };
+  let recorded = true;
   try {
     await write();
   } catch {
@@ -182,13 +200,21 @@ async function recordCycleFailure(
       await clock.sleep(FAILURE_RECORD_RETRY_DELAY_MS);
       await write();
     } catch (writeError) {
+      recorded = false;
       logger.error('Failed to record the failed cycle; the database is unreachable', {
         runId,
         error: sanitizeError(writeError, deps.secrets),
       });
     }
   }
-  return { status: 'failure', runId, error, nextAttemptAt, consecutiveFailures, ...counts };
+  const watermark = recorded
+    ? await readSyncState(sql).then(
+        (current) => current?.watermark ?? null,
+        () => state.watermark,
+      )
+    : state.watermark;
+  const durationMs = finishedAt.getTime() - startedAt.getTime();
+  return { status: 'failure', runId, error, nextAttemptAt, consecutiveFailures, ...counts, durationMs, watermark };
 }
 
 /** Returns true when the whole window was stored, false when the deadline stopped it. */
