@@ -236,8 +236,15 @@ export class RecordValidator implements UsageRecordSink {
     return this.byKey.size + this.rejectedRecords.length;
   }
 
+  /**
+   * Returns the validated records and the rejected ones. Call it once the
+   * response is complete: no duplicate can come after that, so the kept
+   * texts are released here rather than held while the batch is written.
+   */
   result(): ValidatedBatch {
-    return { records: [...this.byKey.values()].map((entry) => entry.record), rejected: this.rejectedRecords };
+    const batch = { records: [...this.byKey.values()].map((entry) => entry.record), rejected: this.rejectedRecords };
+    this.reset();
+    return batch;
   }
 }
 
