@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import { spawnTracked, waitForExit } from './childProcesses';
@@ -6,6 +7,16 @@ import { elapsedMsSince, startTimer } from './timing';
 const REPOSITORY_ROOT = path.resolve(import.meta.dirname, '..');
 const SYNC_TIMEOUT_MS = 5 * 60_000;
 const PEAK_RSS_PATTERN = /^BENCH_PEAK_RSS_KB (\d+)$/m;
+
+/**
+ * The V8 heap flags of `npm run sync:once`, read from package.json so the
+ * bench measures the sync the way it runs.
+ */
+const SYNC_HEAP_FLAGS: string[] = (
+  JSON.parse(readFileSync(path.join(REPOSITORY_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts['sync:once']!
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--max-'));
 
 /** Variables that `loadConfig` reads; the child gets only the ones set below. */
 const SYNC_VARIABLES = [
@@ -60,7 +71,8 @@ export async function runFullSync(options: { databaseUrl: string; cursorApiUrl: 
   });
 
   const started = startTimer();
-  const child = spawnTracked(process.execPath, ['--import', 'tsx', '--import', './bench/peakMemoryReporter.ts', 'scripts/syncOnce.ts'], {
+  // The same heap limits as `npm run sync:once` and the deployed function.
+  const child = spawnTracked(process.execPath, [...SYNC_HEAP_FLAGS, '--import', 'tsx', '--import', './bench/peakMemoryReporter.ts', 'scripts/syncOnce.ts'], {
     cwd: REPOSITORY_ROOT,
     env,
   });

@@ -45,9 +45,36 @@ export class JsonDataArrayReader {
       if (this.inString) {
         if (this.escaped) {
           this.escaped = false;
-        } else if (byte === BACKSLASH) {
+          continue;
+        }
+        if (byte !== QUOTE && byte !== BACKSLASH) {
+          // Most of a body is keys and text, so strings are skipped with the
+          // built-in search for the next quote. That quote ends the string
+          // unless an odd run of backslashes escapes it.
+          const quote = chunk.indexOf(QUOTE, index);
+          if (quote !== -1) {
+            let before = quote - 1;
+            while (before >= index && chunk[before] === BACKSLASH) {
+              before--;
+            }
+            const escapedQuote = (quote - 1 - before) % 2 === 1;
+            // The loop's increment lands on the closing quote, or just after an escaped one.
+            index = escapedQuote ? quote : quote - 1;
+          } else {
+            // The string goes on in the next chunk; an odd run of trailing
+            // backslashes escapes that chunk's first byte.
+            let before = chunk.length - 1;
+            while (before >= index && chunk[before] === BACKSLASH) {
+              before--;
+            }
+            this.escaped = (chunk.length - 1 - before) % 2 === 1;
+            index = chunk.length - 1;
+          }
+          continue;
+        }
+        if (byte === BACKSLASH) {
           this.escaped = true;
-        } else if (byte === QUOTE) {
+        } else {
           this.inString = false;
           if (this.keyPieces !== undefined) {
             this.keyPieces.push(chunk.subarray(keyStart, index + 1));

@@ -97,7 +97,8 @@ export async function copyDailyStats(
   }
 
   const { firstDay, lastDay } = dateRangeOf(records);
-  const batchDeveloperIds = [...new Set(records.map((record) => developerIdOf(record, developerIds)))];
+  const recordIds = records.map((record) => developerIdOf(record, developerIds));
+  const batchDeveloperIds = [...new Set(recordIds)];
   const storedLines = new Set(await readStoredLines(sql, firstDay, lastDay, batchDeveloperIds));
   const storedKeys = new Set<string>();
   for (const line of storedLines) {
@@ -107,15 +108,15 @@ export async function copyDailyStats(
   // New rows are formatted while COPY streams them, so PostgreSQL ingests one
   // chunk while the next is formatted. Changed rows are set aside for the
   // merge, and unchanged ones dropped.
-  const keyOf = (record: UsageRecord): string => `${developerIdOf(record, developerIds)}\t${record.date}`;
-  const newRows = records.reduce((count, record) => (storedKeys.has(keyOf(record)) ? count : count + 1), 0);
+  const isStored = records.map((record, index) => storedKeys.has(`${recordIds[index]}\t${record.date}`));
+  const newRows = isStored.reduce((count, stored) => (stored ? count : count + 1), 0);
   const changedLines: string[] = [];
   function* newLineChunks(): Generator<string> {
     let chunk = '';
     let lines = 0;
-    for (const record of records) {
-      const line = formatLine(record, developerIdOf(record, developerIds));
-      if (storedKeys.has(keyOf(record))) {
+    for (const [index, record] of records.entries()) {
+      const line = formatLine(record, recordIds[index]!);
+      if (isStored[index]) {
         if (!storedLines.has(line)) {
           changedLines.push(line);
         }

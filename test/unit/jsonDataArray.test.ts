@@ -31,11 +31,17 @@ describe('JsonDataArrayReader', () => {
     expect(read(TRICKY_BODY, chunkSize)).toEqual(JSON.parse(TRICKY_BODY).data);
   });
 
+  test.each([1, 2, 3, 5])('reads backslash runs in %i-byte chunks', (chunkSize) => {
+    const body = JSON.stringify({ data: ['\\', '\\\\"', 'x\\"y\\\\', { '\\"': '"\\' }] });
+    expect(read(body, chunkSize)).toEqual(JSON.parse(body).data);
+  });
+
   test.each([
     ['empty data', '{"data":[]}', []],
     ['whitespace everywhere', ' \n{ "data" : [ 1 , { "a" : [ ] } , "x" ] \r\n} \n', [1, { a: [] }, 'x']],
     ['data after other keys', '{"period":{"startDate":1},"data":[{"email":"a"}]}', [{ email: 'a' }]],
     ['escaped quote in key', '{"da\\"ta":[1],"data":[2]}', [2]],
+    ['strings ending in backslashes', '{"data":["a\\\\","b\\\\\\"c",{"k\\\\":"\\\\"}]}', ['a\\', 'b\\"c', { 'k\\': '\\' }]],
   ])('%s', (_name, body, expected) => {
     expect(read(body as string)).toEqual(expected);
   });
