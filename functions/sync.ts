@@ -1,16 +1,13 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
+import { runOperatorAction, type OperatorResult } from '../lib/ops/operatorAction';
+import { actionOf, parseSyncRequest } from '../lib/ops/syncRequest';
 import { applyMigrations, findMigrationsDirectory, Runtime } from '../lib/runtime';
 import { sanitizeError } from '../lib/sanitize';
 import type { SyncTrigger } from '../lib/schedule';
 import { runSyncInvocation, type InvocationResult } from '../lib/syncInvocation';
-import { SECOND } from '../lib/time';
-
-/** A manual invocation payload, e.g. `{"action": "sync"}`; a schedule event has no `action`. */
-interface ManualEvent {
-  action: 'sync';
-}
+import { SECOND, toIsoDate } from '../lib/time';
 
 let runtime: Runtime | undefined;
 let migrated: Promise<void> | undefined;
@@ -20,20 +17,20 @@ function getRuntime(): Runtime {
   return runtime;
 }
 
+/**
+ * Returns `schedule` for an event without `action` (EventBridge) and `manual`
+ * for a payload such as `{"action": "sync"}` or an operator action; throws for
+ * an unknown action.
+ */
 export function triggerOf(event: unknown): SyncTrigger {
-  const action = (event as Partial<ManualEvent> | null)?.action;
-  if (action === undefined) {
-    return 'schedule';
-  }
-  if (action === 'sync') {
-    return 'manual';
-  }
-  throw new Error(`Unknown action "${String(action)}" in the sync payload: expected {"action":"sync"}, or a schedule event.`);
+  return actionOf(event) === 'schedule' ? 'schedule' : 'manual';
 }
 
-async function syncHandler(event: unknown, context: Context): Promise<InvocationResult> {
+async function syncHandler(event: unknown, context: Context): Promise<InvocationResult | OperatorResult> {
   const current = getRuntime();
-  const trigger = triggerOf(event);
+  // An invalid payload is rejected before anything is connected or changed.
+  const request = parseSyncRequest(event, toIsoDate(current.clock.now().getTime()));
+  const trigger: SyncTrigger = request.action === 'schedule' ? 'schedule' : 'manual';
 
   try {
     await current.prepare({ verifyConnection: true });
@@ -44,6 +41,7 @@ async function syncHandler(event: unknown, context: Context): Promise<Invocation
     // Without the database no state can record this failure, so the log is the only trace.
     current.logger.error('Cycle failed: the database is unreachable, could not be migrated, or its URL could not be read', {
       trigger,
+      action: request.action,
       error: sanitizeError(error, current.secrets),
     });
     throw error;
@@ -58,15 +56,15 @@ async function syncHandler(event: unknown, context: Context): Promise<Invocation
     secrets: current.secrets,
     metrics: current.metrics,
   };
-  return runSyncInvocation(
-    deps,
-    {
-      trigger,
-      deadline: new Date(current.clock.now().getTime() + context.getRemainingTimeInMillis()),
-      // One request with both retries: three timeouts plus the retry delays.
-      requestBudgetMs: 3 * current.config.cursorRequestTimeoutMs + 3 * SECOND,
-    },
-  );
+  const limits = {
+    deadline: new Date(current.clock.now().getTime() + context.getRemainingTimeInMillis()),
+    // One request with both retries: three timeouts plus the retry delays.
+    requestBudgetMs: 3 * current.config.cursorRequestTimeoutMs + 3 * SECOND,
+  };
+  if (request.action === 'schedule' || request.action === 'sync') {
+    return runSyncInvocation(deps, { trigger, ...limits });
+  }
+  return runOperatorAction(deps, request, limits);
 }
 
 /** Closes the database pool, so a command-line caller can exit. */
@@ -76,9 +74,18 @@ export async function closeSyncRuntime(): Promise<void> {
   migrated = undefined;
 }
 
-export const handler = middy(syncHandler).use({
+const middyHandler = middy(syncHandler).use({
   before: (request) => {
     const logger = getRuntime().logger;
     return injectLambdaContext(logger, { resetKeys: true }).before?.(request);
   },
 });
+
+/**
+ * The `sync` function. A schedule event or `{"action": "sync"}` returns the
+ * invocation's cycles, and the signature listed first gives that type to
+ * callers such as `npm run sync:once`. The operator actions (status, runs,
+ * backfill, reset) return an OperatorResult.
+ */
+export const handler = middyHandler as ((event: { action: 'sync' }, context: Context) => Promise<InvocationResult>) &
+  typeof middyHandler;
