@@ -283,7 +283,7 @@ async function readErrorMessage(response: Response): Promise<string> {
     const text = (await response.text()).slice(0, 2000);
     const parsed = JSON.parse(text) as { message?: unknown; error?: unknown };
     const message = typeof parsed.message === 'string' ? parsed.message : typeof parsed.error === 'string' ? parsed.error : '';
-    return message.replace(/\s+/g, ' ').slice(0, 200);
+    return message.replace(/\s+/g, ' ').replace(/[.\s]+$/, '').slice(0, 200);
   } catch {
     return '';
   }

@@ -41,10 +41,16 @@ export async function checkHealth(input: HealthInput): Promise<{ document: Healt
 }
 
 async function readStateOrNull(sql: Sql): ReturnType<typeof readSyncState> {
+  // Before the first sync has migrated the database there is no table yet;
+  // checking first keeps PostgreSQL from logging an error for every probe.
+  const [table] = await sql<{ exists: boolean }[]>`select to_regclass('sync_state') is not null as exists`;
+  if (table?.exists !== true) {
+    return null;
+  }
   try {
     return await readSyncState(sql);
   } catch (error) {
-    // Before the first sync has migrated the database there is no table yet.
+    // The table may still disappear between the check and the read.
     if ((error as { code?: string }).code === UNDEFINED_TABLE) {
       return null;
     }

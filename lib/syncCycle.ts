@@ -16,7 +16,7 @@ import { readSyncState, type SyncStateWithLastRun } from './sql/readSyncState';
 import { writeRequest } from './writeRequest';
 import { addDays, DAY, SECOND, toIsoDate, type Clock, type IsoDate } from './time';
 import { RecordValidator, type ValidatedBatch } from './usageRecord';
-import { daysPerRequestForTeam, planWindow, rangeLengthDays, type DateRange, type SyncWindow } from './window';
+import { daysPerRequestForTeam, MAX_DAYS_PER_REQUEST, planWindow, rangeLengthDays, type DateRange, type SyncWindow } from './window';
 
 /** Pause before the second attempt to record a failed cycle. */
 const FAILURE_RECORD_RETRY_DELAY_MS = 1 * SECOND;
@@ -227,21 +227,28 @@ async function fetchAndStoreWindow(
 ): Promise<boolean> {
   const { sql, source, clock, logger } = deps;
 
-  const members = await source.fetchMembers();
-  const refresh = await refreshMembers(sql, members, clock.now());
-  logger.info('Team members refreshed', { members: members.length, changed: refresh.members, departed: refresh.departed });
-
   const today = toIsoDate(clock.now().getTime());
   const yesterday = addDays(today, -1);
-  const window = planWindow({
+  const windowInput = {
     watermark: state.watermark,
     today,
     lookbackDays: deps.config.syncLookbackDays,
     syncStartDate: deps.config.syncStartDate,
+  };
+  // The window's days do not depend on the team, so they are recorded before
+  // the first upstream request: a cycle that fails there still shows them.
+  const days = planWindow({ ...windowInput, daysPerRequest: MAX_DAYS_PER_REQUEST });
+  await recordRunWindow(sql, runId, { windowStart: days.start, windowEnd: days.end });
+
+  const members = await source.fetchMembers();
+  const refresh = await refreshMembers(sql, members, clock.now());
+  logger.info('Team members refreshed', { members: members.length, changed: refresh.members, departed: refresh.departed });
+
+  const window = planWindow({
+    ...windowInput,
     // Usage may name departed developers, so leave room beyond the members.
     daysPerRequest: daysPerRequestForTeam(Math.ceil(members.length * 1.2) + 1),
   });
-  await recordRunWindow(sql, runId, { windowStart: window.start, windowEnd: window.end });
   logWindow(logger, window, deps.config.syncLookbackDays);
 
   const developersInWindow = new Set<string>();

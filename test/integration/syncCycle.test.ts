@@ -434,3 +434,16 @@ describe('lease and deadline', () => {
     expect((await readState()).watermark).toBe(YESTERDAY);
   });
 });
+
+describe('failed cycle window', () => {
+  test('failed cycle still records its window', async () => {
+    source.failMembers = new UpstreamError('server_error', 'outage', { status: 503 });
+
+    const result = await runSyncCycle(deps, options());
+
+    const runId = result.status === 'failure' ? result.runId : '';
+    const [run] = await sql`select window_start, window_end from sync_runs where run_id = ${runId}`;
+    expect(run?.window_start).toBe('2025-12-11');
+    expect(run?.window_end).toBe(TODAY);
+  });
+});

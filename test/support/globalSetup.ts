@@ -1,4 +1,4 @@
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,7 +32,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const dataDirectory = path.join(temporaryDirectory, 'data');
   const database = await startEmbeddedDatabase({ port, dataDirectory, persistent: false });
   project.provide('serverUrl', database.url);
-  return () => database.stop();
+  return async () => {
+    await database.stop();
+    await rm(temporaryDirectory, { recursive: true, force: true });
+  };
 }
 
 /**
