@@ -11,7 +11,7 @@ const VALUE_COLUMNS = [
 const ROW_COLUMNS = ['developer_id', 'date', ...VALUE_COLUMNS];
 
 // Column lists come from the fixed names above, never from input, so they are
-// safe to splice into statements; values travel as parameters or through COPY.
+// safe to splice into statements. Values travel as parameters or through COPY.
 const CREATE_STAGING = `
   create temp table if not exists daily_stats_staging (
     developer_id bigint not null,
@@ -27,9 +27,9 @@ const COPY_INTO_DAILY_STATS = `copy daily_stats (${ROW_COLUMNS.join(', ')}) from
 
 /**
  * Moves staged rows into daily_stats, skipping rows whose values did not
- * change. The date range ($1, $2: the staged rows' first and last day) lets
- * the join read only those days through the date index; without it, it scans
- * the whole table for every batch.
+ * change. $1 and $2 are the staged rows' first and last day. They let the
+ * join read only those days through the date index, where it would otherwise
+ * scan the whole table for every batch.
  */
 const MERGE_STAGED_ROWS = `
   insert into daily_stats (${ROW_COLUMNS.join(', ')}, synced_at)
