@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -8,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { embeddedDatabaseUrl } from '../../lib/embeddedDatabaseUrl';
+import { findFreePort } from '../support/ports';
 
 // End to end: `npm start` (scripts/start.ts) with the embedded PostgreSQL,
 // the simulator and serverless-offline, on free ports and a fresh data folder
@@ -290,14 +290,3 @@ async function waitForEmptyProcessGroup(child: ChildProcess, timeoutMs: number):
   }
 }
 
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}

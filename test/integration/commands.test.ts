@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { Sql } from '../../lib/db';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { findFreePort } from '../support/ports';
 import { connectMigrated, resetTables } from '../support/schema';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -19,7 +19,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   sql = await connectMigrated(database.url);
   simulator = await startSimulator({ port: 0, rateLimitPerMin: 0, onError: () => {} });
-  closedPort = await findClosedPort();
+  closedPort = await findFreePort();
 });
 
 afterAll(async () => {
@@ -51,18 +51,6 @@ function runCommand(script: string, env: Record<string, string>): Promise<Comman
         resolve({ exitCode: code, stdout, stderr });
       },
     );
-  });
-}
-
-function findClosedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }
 
