@@ -82,8 +82,8 @@ export class CursorClient implements UsageSource {
     const path = '/teams/daily-usage-data';
     const requestBody = { startDate: startOfDayMs(range.start), endDate: startOfDayMs(range.end) };
     return this.requestWithRetries('POST', path, requestBody, async (response) => {
-      sink.reset();
-      const reader = new JsonDataArrayReader((record, text) => sink.add(record, text));
+      const reader = new JsonDataArrayReader((record, index) => sink.add(record, index));
+      sink.reset((index) => reader.textOf(index));
       try {
         const bytes = await this.readLimited('POST', path, response, (chunk) => reader.write(chunk));
         reader.end();

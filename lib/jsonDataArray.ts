@@ -27,15 +27,63 @@ export class JsonDataArrayReader {
   /** Whether the element being read is an object or array (ends at its bracket). */
   private elementIsContainer = false;
   private elementCount = 0;
+  private currentChunkOffset = 0;
 
-  /** `onElement` receives each element parsed, and its JSON text as received. */
-  constructor(private readonly onElement: (element: unknown, text: string) => void) {}
+  /**
+   * The chunks received, kept outside the JavaScript heap, so that the text of
+   * any element can be read again with `textOf` without keeping a string per
+   * element; with their byte offsets in the body.
+   */
+  private readonly chunks: Uint8Array[] = [];
+  private readonly chunkOffsets: number[] = [];
+  private bodyBytes = 0;
+  /** Body offsets of each element's first byte and of the byte after its last. */
+  private readonly elementStarts: number[] = [];
+  private readonly elementEnds: number[] = [];
+
+  /** `onElement` receives each element parsed, and its index for `textOf`. */
+  constructor(private readonly onElement: (element: unknown, index: number) => void) {}
 
   get elements(): number {
     return this.elementCount;
   }
 
+  /** Returns the JSON text of element `index` as received. */
+  textOf(index: number): string {
+    const start = this.elementStarts[index]!;
+    const end = this.elementEnds[index]!;
+    const pieces: Uint8Array[] = [];
+    for (let chunkIndex = this.chunkContaining(start); chunkIndex < this.chunks.length; chunkIndex++) {
+      const chunkStart = this.chunkOffsets[chunkIndex]!;
+      const chunk = this.chunks[chunkIndex]!;
+      if (chunkStart >= end) {
+        break;
+      }
+      pieces.push(chunk.subarray(Math.max(0, start - chunkStart), Math.min(chunk.length, end - chunkStart)));
+    }
+    return Buffer.concat(pieces).toString('utf8');
+  }
+
+  private chunkContaining(offset: number): number {
+    let low = 0;
+    let high = this.chunkOffsets.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.chunkOffsets[middle]! <= offset) {
+        low = middle;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return low;
+  }
+
   write(chunk: Uint8Array): void {
+    this.chunks.push(chunk);
+    this.chunkOffsets.push(this.bodyBytes);
+    const chunkOffset = this.bodyBytes;
+    this.bodyBytes += chunk.length;
+    this.currentChunkOffset = chunkOffset;
     let pieceStart = 0;
     let keyStart = this.keyPieces === undefined ? -1 : 0;
 
@@ -112,6 +160,7 @@ export class JsonDataArrayReader {
         this.elementPieces = [];
         this.elementIsContainer = byte === OPEN_BRACE || byte === OPEN_BRACKET;
         pieceStart = index;
+        this.elementStarts.push(chunkOffset + index);
       } else if (this.elementPieces !== undefined && !this.elementIsContainer && this.depth === 2 && (byte === COMMA || byte === CLOSE_BRACKET)) {
         // A number, true, false or null ends before the next comma or bracket.
         this.finishElement(chunk, pieceStart, index);
@@ -184,6 +233,7 @@ export class JsonDataArrayReader {
   }
 
   private finishElement(chunk: Uint8Array, start: number, end: number): void {
+    this.elementEnds.push(this.currentChunkOffset + end);
     const pieces = this.elementPieces!;
     pieces.push(chunk.subarray(start, end));
     this.elementPieces = undefined;
@@ -194,8 +244,8 @@ export class JsonDataArrayReader {
     } catch (error) {
       throw new InvalidJsonError(`element ${this.elementCount} of "data" is not valid JSON`, error);
     }
+    this.onElement(element, this.elementCount);
     this.elementCount++;
-    this.onElement(element, text);
   }
 }
 

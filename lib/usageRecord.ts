@@ -189,30 +189,33 @@ export interface ValidatedBatch {
 
 /** Receives the records of one upstream response as they are read. */
 export interface UsageRecordSink {
-  /** Drops what was received so far: a retried request starts over. */
-  reset(): void;
-  /** Takes one record; `text` is its JSON as received, kept for rejection. */
-  add(payload: unknown, text?: string): void;
+  /**
+   * Drops what was received so far: a retried request starts over.
+   * `textOf` returns the JSON text of the record with a given index as
+   * received, for the records that turn out to be duplicates.
+   */
+  reset(textOf?: (index: number) => string): void;
+  /** Takes one record; `index` is its position in the response, for `textOf`. */
+  add(payload: unknown, index?: number): void;
 }
 
 /**
  * Validates records as they arrive and keeps one per (email, date): a later
- * record replaces an earlier one, which is rejected as `duplicate`.
- *
- * Accepted records are kept with their JSON text, not the parsed object,
- * because a duplicate must be stored as received and the text is the smaller
- * of the two.
+ * record replaces an earlier one, which is rejected as `duplicate`, with its
+ * payload as received (read again from the response through `textOf`).
  */
 export class RecordValidator implements UsageRecordSink {
-  private byKey = new Map<string, { record: UsageRecord; payload: unknown; text: string | undefined }>();
+  private byKey = new Map<string, { record: UsageRecord; payload: unknown; index: number | undefined }>();
   private rejectedRecords: RejectedRecord[] = [];
+  private textOf: ((index: number) => string) | undefined;
 
-  reset(): void {
+  reset(textOf?: (index: number) => string): void {
     this.byKey = new Map();
     this.rejectedRecords = [];
+    this.textOf = textOf;
   }
 
-  add(payload: unknown, text?: string): void {
+  add(payload: unknown, index?: number): void {
     const result = validateRecord(payload);
     if (!result.ok) {
       this.rejectedRecords.push({ payload, reason: result.reason });
@@ -221,15 +224,21 @@ export class RecordValidator implements UsageRecordSink {
     const key = `${result.record.email}\u0000${result.record.date}`;
     const replaced = this.byKey.get(key);
     if (replaced !== undefined) {
-      const replacedPayload = replaced.text === undefined ? replaced.payload : (JSON.parse(replaced.text) as unknown);
-      this.rejectedRecords.push({ payload: replacedPayload, reason: 'duplicate' });
+      this.rejectedRecords.push({ payload: this.payloadOf(replaced), reason: 'duplicate' });
       // Delete first so the map's order follows the last occurrence.
       this.byKey.delete(key);
     }
-    this.byKey.set(
-      key,
-      text === undefined ? { record: result.record, payload, text } : { record: result.record, payload: undefined, text },
-    );
+    // With a text source, only the index is kept: the parsed payload would
+    // stay on the heap until the response ends.
+    const keepPayload = index === undefined || this.textOf === undefined;
+    this.byKey.set(key, { record: result.record, payload: keepPayload ? payload : undefined, index });
+  }
+
+  private payloadOf(entry: { payload: unknown; index: number | undefined }): unknown {
+    if (entry.index !== undefined && this.textOf !== undefined) {
+      return JSON.parse(this.textOf(entry.index)) as unknown;
+    }
+    return entry.payload;
   }
 
   get received(): number {
@@ -238,8 +247,8 @@ export class RecordValidator implements UsageRecordSink {
 
   /**
    * Returns the validated records and the rejected ones. Call it once the
-   * response is complete: no duplicate can come after that, so the kept
-   * texts are released here rather than held while the batch is written.
+   * response is complete: no duplicate can come after that, so the text
+   * source is released here rather than held while the batch is written.
    */
   result(): ValidatedBatch {
     const batch = { records: [...this.byKey.values()].map((entry) => entry.record), rejected: this.rejectedRecords };

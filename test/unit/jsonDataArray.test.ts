@@ -61,6 +61,19 @@ describe('JsonDataArrayReader', () => {
     expect(() => read(body as string)).toThrow(message as string);
   });
 
+  test.each([1, 3, 17, 100_000])('textOf returns each element as received in %i-byte chunks', (chunkSize) => {
+    const elements = ['{ "email" : "a@example.com",  "n": 1.50 }', '"text with \\"quotes\\" and 漢字"', '42', '{"nested":{"data":[1,2]}}'];
+    const body = `{"period":{"startDate":1},"data":[ ${elements.join(' , ')} ]}`;
+    const reader = new JsonDataArrayReader(() => {});
+    const bytes = Buffer.from(body, 'utf8');
+    for (let start = 0; start < bytes.length; start += chunkSize) {
+      reader.write(bytes.subarray(start, start + chunkSize));
+    }
+    reader.end();
+
+    expect(elements.map((_, index) => reader.textOf(index))).toEqual(elements);
+  });
+
   test('counts elements', () => {
     const reader = new JsonDataArrayReader(() => {});
     reader.write(Buffer.from('{"data":[1,2,3]}'));
