@@ -21,9 +21,10 @@ export type DueCheck =
   | { due: false; reason: 'backoff' | 'poll_interval'; dueAt: Date };
 
 /**
- * Decides whether a cycle is due: a manual trigger always is; otherwise after
- * the backoff delay when the last cycle failed, at once when it ended
- * `incomplete`, and else when the poll interval has passed since it started.
+ * Decides whether a cycle is due. A manual trigger always is. Otherwise a
+ * cycle is due after the backoff delay when the last one failed, at once when
+ * it ended `incomplete`, and else when the poll interval has passed since it
+ * started.
  */
 export function checkDue(input: DueCheckInput): DueCheck {
   if (input.trigger === 'manual') {
@@ -52,7 +53,7 @@ export function checkDue(input: DueCheckInput): DueCheck {
  * at ticks (or at slots spaced by the interval inside one invocation), so an
  * interval of a minute or more is rounded up to whole ticks: 90000 runs at
  * every second tick. Ticks arrive early or late by a few seconds, so the cycle
- * is due half a period early; otherwise a tick 100 ms early would skip a whole
+ * is due half a period early. Otherwise a tick 100 ms early would skip a whole
  * interval, and a sync started between two ticks would wait almost two.
  */
 export function pollDueAfterMs(pollIntervalMs: number): number {
@@ -63,7 +64,7 @@ export function pollDueAfterMs(pollIntervalMs: number): number {
   return ticks * SCHEDULE_TICK_MS - SCHEDULE_TICK_MS / 2;
 }
 
-/** An interval under a minute runs several cycles in one invocation, spaced by the interval. */
+/** Returns how many cycles one invocation runs: several, spaced by the interval, when it is under a minute. */
 export function cyclesPerInvocation(pollIntervalMs: number): number {
   return pollIntervalMs < SCHEDULE_TICK_MS ? Math.floor(SCHEDULE_TICK_MS / pollIntervalMs) : 1;
 }

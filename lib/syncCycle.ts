@@ -284,7 +284,7 @@ async function fetchAndStoreWindow(
   return true;
 }
 
-/** Starts fetching one request into a validator; a rejection is handled by whoever awaits it. */
+/** Starts fetching one request into a validator. The caller that awaits the promise handles its rejection. */
 function fetchValidated(source: UsageSource, request: DateRange): Promise<ValidatedBatch> {
   const validator = new RecordValidator();
   const result = source.fetchDailyUsage(request, validator).then(() => validator.result());
