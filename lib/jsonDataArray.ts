@@ -37,12 +37,25 @@ export class JsonDataArrayReader {
   private readonly chunks: Uint8Array[] = [];
   private readonly chunkOffsets: number[] = [];
   private bodyBytes = 0;
-  /** Body offsets of each element's first byte and of the byte after its last. */
+  /**
+   * Body offsets of an element's first byte and of the byte after its last,
+   * by element index, for the elements read one at a time.
+   */
   private readonly elementStarts: number[] = [];
   private readonly elementEnds: number[] = [];
+  /** Runs of elements parsed with one JSON.parse: body offsets and element indexes. */
+  private readonly runs: { start: number; end: number; firstIndex: number; count: number }[] = [];
 
-  /** `onElement` receives each element parsed, and its index for `textOf`. */
-  constructor(private readonly onElement: (element: unknown, index: number) => void) {}
+  /**
+   * `onElement` receives each element parsed, and its index for `textOf`.
+   * With `parseRuns` (the default), runs of whole elements within a chunk are
+   * parsed with one JSON.parse, which is several times faster than finding
+   * each element's end byte by byte.
+   */
+  constructor(
+    private readonly onElement: (element: unknown, index: number) => void,
+    private readonly parseRuns = true,
+  ) {}
 
   get elements(): number {
     return this.elementCount;
@@ -50,8 +63,27 @@ export class JsonDataArrayReader {
 
   /** Returns the JSON text of element `index` as received. */
   textOf(index: number): string {
-    const start = this.elementStarts[index]!;
-    const end = this.elementEnds[index]!;
+    const start = this.elementStarts[index];
+    const end = this.elementEnds[index];
+    if (start === undefined || end === undefined) {
+      return this.textInRun(index);
+    }
+    return this.bodyText(start, end);
+  }
+
+  /** Reads the run that contains element `index` again, one element at a time. */
+  private textInRun(index: number): string {
+    const run = this.runs.find((candidate) => index >= candidate.firstIndex && index < candidate.firstIndex + candidate.count);
+    if (run === undefined) {
+      throw new RangeError(`No element ${index} has been read.`);
+    }
+    const reader = new JsonDataArrayReader(() => {}, false);
+    reader.write(Buffer.from(`{"data":[${this.bodyText(run.start, run.end)}]}`, 'utf8'));
+    reader.end();
+    return reader.textOf(index - run.firstIndex);
+  }
+
+  private bodyText(start: number, end: number): string {
     const pieces: Uint8Array[] = [];
     for (let chunkIndex = this.chunkContaining(start); chunkIndex < this.chunks.length; chunkIndex++) {
       const chunkStart = this.chunkOffsets[chunkIndex]!;
@@ -86,6 +118,8 @@ export class JsonDataArrayReader {
     this.currentChunkOffset = chunkOffset;
     let pieceStart = 0;
     let keyStart = this.keyPieces === undefined ? -1 : 0;
+    // Cleared when a run fails to parse, so the rest of the chunk goes byte by byte.
+    let tryRuns = this.parseRuns;
 
     for (let index = 0; index < chunk.length; index++) {
       const byte = chunk[index]!;
@@ -155,12 +189,21 @@ export class JsonDataArrayReader {
         this.started = true;
       }
 
+      if (tryRuns && byte === OPEN_BRACE && this.inDataArray && this.depth === 2 && this.elementPieces === undefined) {
+        const runEnd = this.parseRun(chunk, index, chunkOffset);
+        if (runEnd !== -1) {
+          index = runEnd;
+          continue;
+        }
+        tryRuns = false;
+      }
+
       // An element of `data` starts at its first byte.
       if (this.inDataArray && this.depth === 2 && this.elementPieces === undefined && byte !== COMMA && byte !== CLOSE_BRACKET) {
         this.elementPieces = [];
         this.elementIsContainer = byte === OPEN_BRACE || byte === OPEN_BRACKET;
         pieceStart = index;
-        this.elementStarts.push(chunkOffset + index);
+        this.elementStarts[this.elementCount] = chunkOffset + index;
       } else if (this.elementPieces !== undefined && !this.elementIsContainer && this.depth === 2 && (byte === COMMA || byte === CLOSE_BRACKET)) {
         // A number, true, false or null ends before the next comma or bracket.
         this.finishElement(chunk, pieceStart, index);
@@ -232,8 +275,42 @@ export class JsonDataArrayReader {
     }
   }
 
+  /**
+   * Parses the elements from `start` (an element's first byte) to the last
+   * `}` of the chunk with one JSON.parse, and returns that `}`'s position, or
+   * -1 when the bytes between are not whole elements (the chunk ends inside
+   * an element, or the data array ends before it).
+   *
+   * The run starts outside any string at the array's level, so JSON.parse
+   * reads the same strings and brackets as the document does. It accepts the
+   * run only if the run ends outside any string, back at the array's level:
+   * exactly where one element ends.
+   */
+  private parseRun(chunk: Uint8Array, start: number, chunkOffset: number): number {
+    const end = chunk.lastIndexOf(CLOSE_BRACE);
+    if (end <= start) {
+      return -1;
+    }
+    let elements: unknown;
+    try {
+      const text = Buffer.from(chunk.buffer, chunk.byteOffset + start, end + 1 - start).toString('utf8');
+      elements = JSON.parse(`[${text}]`);
+    } catch {
+      return -1;
+    }
+    if (!Array.isArray(elements)) {
+      return -1;
+    }
+    this.runs.push({ start: chunkOffset + start, end: chunkOffset + end + 1, firstIndex: this.elementCount, count: elements.length });
+    for (const element of elements) {
+      this.onElement(element, this.elementCount);
+      this.elementCount++;
+    }
+    return end;
+  }
+
   private finishElement(chunk: Uint8Array, start: number, end: number): void {
-    this.elementEnds.push(this.currentChunkOffset + end);
+    this.elementEnds[this.elementCount] = this.currentChunkOffset + end;
     const pieces = this.elementPieces!;
     pieces.push(chunk.subarray(start, end));
     this.elementPieces = undefined;

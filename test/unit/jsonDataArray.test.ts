@@ -74,6 +74,31 @@ describe('JsonDataArrayReader', () => {
     expect(elements.map((_, index) => reader.textOf(index))).toEqual(elements);
   });
 
+  test.each([150, 400, 1000])('runs of elements in %i-byte chunks', (chunkSize) => {
+    const elements = Array.from({ length: 60 }, (_, index) =>
+      index % 7 === 3 ? `{"n":${index},"text":"} ], {\\"tricky\\": [ \\\\"}` : `{"n":${index},"list":[{"a":1},{"b":"x"}]}`,
+    );
+    const body = `{"data":[${elements.join(',')}],"period":{"startDate":1,"endDate":2}}`;
+    const received: unknown[] = [];
+    const reader = new JsonDataArrayReader((element) => received.push(element));
+    const bytes = Buffer.from(body, 'utf8');
+    for (let start = 0; start < bytes.length; start += chunkSize) {
+      reader.write(bytes.subarray(start, start + chunkSize));
+    }
+    reader.end();
+
+    expect(received).toEqual(elements.map((text) => JSON.parse(text)));
+    expect(elements.map((_, index) => reader.textOf(index))).toEqual(elements);
+  });
+
+  test('one-by-one mode reads the same elements', () => {
+    const received: unknown[] = [];
+    const reader = new JsonDataArrayReader((element) => received.push(element), false);
+    reader.write(Buffer.from(TRICKY_BODY));
+    reader.end();
+    expect(received).toEqual(JSON.parse(TRICKY_BODY).data);
+  });
+
   test('counts elements', () => {
     const reader = new JsonDataArrayReader(() => {});
     reader.write(Buffer.from('{"data":[1,2,3]}'));
