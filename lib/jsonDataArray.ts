@@ -30,9 +30,9 @@ export class JsonDataArrayReader {
   private currentChunkOffset = 0;
 
   /**
-   * The chunks received, kept outside the JavaScript heap, so that the text of
-   * any element can be read again with `textOf` without keeping a string per
-   * element; with their byte offsets in the body.
+   * The chunks received and their byte offsets in the body. The chunks live
+   * outside the JavaScript heap, and `textOf` reads an element's text from
+   * them, so no string per element is kept.
    */
   private readonly chunks: Uint8Array[] = [];
   private readonly chunkOffsets: number[] = [];
