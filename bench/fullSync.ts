@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
+import { CONFIG_VARIABLES } from '../lib/config';
 import { spawnTracked, waitForExit } from './childProcesses';
 import { elapsedMsSince, startTimer } from './timing';
 
@@ -18,23 +19,6 @@ const SYNC_HEAP_FLAGS: string[] = (
   .split(/\s+/)
   .filter((word) => word.startsWith('--max-'));
 
-/** Variables that `loadConfig` reads; the child gets only the ones set below. */
-const SYNC_VARIABLES = [
-  'DATABASE_URL',
-  'DATABASE_URL_SSM_PARAMETER',
-  'EMBEDDED_DATABASE_PORT',
-  'CURSOR_API_URL',
-  'CURSOR_API_KEY',
-  'CURSOR_API_KEY_SSM_PARAMETER',
-  'CURSOR_API_ALLOW_HTTP',
-  'CURSOR_REQUEST_TIMEOUT_MS',
-  'CURSOR_MAX_RESPONSE_BYTES',
-  'POLL_INTERVAL_MS',
-  'SYNC_START_DATE',
-  'SYNC_LOOKBACK_DAYS',
-  'RETENTION_DAYS',
-  'POWERTOOLS_LOG_LEVEL',
-];
 
 export interface FullSyncResult {
   /** Wall time of the process, from spawn to exit: start-up, migrations check, the cycle and shutdown. */
@@ -56,7 +40,8 @@ export interface FullSyncResult {
  */
 export async function runFullSync(options: { databaseUrl: string; cursorApiUrl: string; syncStartDate: string }): Promise<FullSyncResult> {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const variable of SYNC_VARIABLES) {
+  // The child gets only the configuration variables set below.
+  for (const variable of CONFIG_VARIABLES) {
     delete env[variable];
   }
   Object.assign(env, {

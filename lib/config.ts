@@ -17,7 +17,7 @@ export interface Config {
   /** True when `databaseUrl` is the embedded server's default. */
   usesEmbeddedDatabase: boolean;
   /**
-   * Where the connection string comes from: DATABASE_URL, the SSM parameter
+   * The source of the connection string: DATABASE_URL, the SSM parameter
    * (then `databaseUrl` is only a placeholder until it is read), or the
    * embedded server.
    */
@@ -55,12 +55,33 @@ export const DEFAULTS = {
 
 const MIN_POLL_INTERVAL_MS = 10 * SECOND;
 
+/** Every environment variable that `loadConfig` reads; other code may reuse the list. */
+export const CONFIG_VARIABLES = [
+  'DATABASE_URL',
+  'DATABASE_URL_SSM_PARAMETER',
+  'EMBEDDED_DATABASE_PORT',
+  'CURSOR_API_URL',
+  'CURSOR_API_KEY',
+  'CURSOR_API_KEY_SSM_PARAMETER',
+  'CURSOR_API_ALLOW_HTTP',
+  'CURSOR_REQUEST_TIMEOUT_MS',
+  'CURSOR_MAX_RESPONSE_BYTES',
+  'POLL_INTERVAL_MS',
+  'SYNC_START_DATE',
+  'SYNC_LOOKBACK_DAYS',
+  'RETENTION_DAYS',
+  'POWERTOOLS_LOG_LEVEL',
+] as const;
+
+export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
+
 type Environment = Readonly<Record<string, string | undefined>>;
+type ReadVariable = (name: ConfigVariable) => string | undefined;
 
 /** Reads and validates the configuration; throws ConfigError naming the variable, the value and the rule. */
 export function loadConfig(env: Environment): Readonly<Config> {
   const warnings: string[] = [];
-  const read = (name: string): string | undefined => {
+  const read: ReadVariable = (name) => {
     const value = env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
   };
@@ -142,8 +163,8 @@ function databaseUrlSourceOf(plain: string | undefined, parameter: string | unde
 }
 
 function readInteger(
-  read: (name: string) => string | undefined,
-  name: string,
+  read: ReadVariable,
+  name: ConfigVariable,
   defaultValue: number,
   min: number,
   max: number,
@@ -162,7 +183,7 @@ function readInteger(
   return value;
 }
 
-function readBoolean(read: (name: string) => string | undefined, name: string, defaultValue: boolean): boolean {
+function readBoolean(read: ReadVariable, name: ConfigVariable, defaultValue: boolean): boolean {
   const text = read(name);
   if (text === undefined) {
     return defaultValue;

@@ -19,7 +19,7 @@ export class ConfigError extends AggregatorError {
   }
 }
 
-/** Why an upstream request failed, as the retry rules and the health report need it. */
+/** The reason an upstream request failed, as the retry rules and the health report classify it. */
 export type UpstreamFailureKind =
   | 'authentication'
   | 'bad_request'

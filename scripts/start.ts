@@ -245,8 +245,8 @@ class LocalStack {
     }
     void child.exited.then((exit) => {
       if (child.name === SIMULATOR_CHILD_NAME && this.upAndRunning && this.stopping === undefined) {
-        // Stopping the simulator is how an operator watches an outage: the
-        // sync backs off and backfills once an upstream answers again.
+        // An operator stops the simulator to watch an outage. The sync backs
+        // off, and backfills once an upstream responds again.
         logRunnerError(
           `The simulator ${describeExit(exit)}. The sync backs off until the Cursor API at ${this.settings.cursorApiUrl} ` +
             'answers again; restart it with `npm run simulator` in another terminal.',

@@ -190,9 +190,10 @@ function startStack(variables: Record<string, string>): StartedStack {
 /**
  * Waits until the current second of the minute lies in the start window, so
  * that the first cycle starts (about 3 s after the stack) at least 30 s before
- * the next minute boundary. A tick finds a cycle due once 30 s have passed
- * since the last one started (60 s poll interval, due half a tick early), so
- * the next tick, at most about 65 s after the first cycle, runs the next one.
+ * the next minute boundary. With the 60 s poll interval a cycle is due half a
+ * tick early, so a tick finds one due once 30 s have passed since the last
+ * one started. Therefore the next tick, at most about 65 s after the first
+ * cycle, runs the next one.
  */
 async function waitForStartSecond(): Promise<void> {
   const second = new Date().getUTCSeconds();

@@ -7,6 +7,7 @@ import { COUNT_COLUMNS, COUNT_FIELDS, TEXT_COLUMNS, TEXT_FIELDS } from '../../li
 import type { FaultsInput } from '../../simulator/faults';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { expectStatus } from '../support/cycleResult';
 import { connectMigrated, resetTables } from '../support/schema';
 import { createCapturingLogger, type CapturedLog } from '../support/testLogger';
 
@@ -110,7 +111,7 @@ describe('malformed records', () => {
     expect(result.status).toBe('success');
     const rejected = await sql`select reason, payload from rejected_records`;
     expect(rejected.map((row) => row.reason)).toEqual([reason]);
-    expect(result.status === 'success' && result.rowsRejected).toBe(1);
+    expect(expectStatus(result, 'success').rowsRejected).toBe(1);
   });
 
   test('rejected payload is kept as received', async () => {
@@ -128,7 +129,7 @@ describe('malformed records', () => {
     const raw = await fetchRawRecords();
     const [stored] = await sql`select count(*)::int as count from daily_stats`;
     expect(stored?.count).toBe(raw.length - REJECTED_KINDS.length);
-    expect(result.status === 'success' && result.rowsUpserted).toBe(raw.length - REJECTED_KINDS.length);
+    expect(expectStatus(result, 'success').rowsUpserted).toBe(raw.length - REJECTED_KINDS.length);
   });
 
   test('re-fetched rejection is counted, not stored twice', async () => {
@@ -159,7 +160,7 @@ describe('malformed records', () => {
   test('unknown fields are ignored', async () => {
     const result = await syncWith({ malformedRecords: ['unknownField'] });
 
-    expect(result.status === 'success' && result.rowsRejected).toBe(0);
+    expect(expectStatus(result, 'success').rowsRejected).toBe(0);
     const [record] = await fetchRawRecords();
     const row = await storedRow(record!.email as string, utcDateOf(record!.date));
     expect(row?.total_lines_added).toBe(record!.totalLinesAdded);
@@ -224,7 +225,7 @@ describe('duplicates', () => {
     expect(count?.count).toBe(raw.length - 2);
     const rejected = await sql`select reason, payload from rejected_records`;
     expect(rejected.map((r) => r.reason)).toEqual(['duplicate', 'duplicate']);
-    expect(result.status === 'success' && result.rowsRejected).toBe(2);
+    expect(expectStatus(result, 'success').rowsRejected).toBe(2);
   });
 
   test('replaced record is the first one', async () => {

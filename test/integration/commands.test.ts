@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import type { Sql } from '../../lib/db';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { exitCodeOf } from '../support/exitCode';
 import { findFreePort } from '../support/ports';
 import { connectMigrated, resetTables } from '../support/schema';
 
@@ -47,8 +48,7 @@ function runCommand(script: string, env: Record<string, string>): Promise<Comman
       [path.join(ROOT, 'scripts', script)],
       { cwd: ROOT, env: { PATH: process.env.PATH ?? '', POWERTOOLS_LOG_LEVEL: 'WARN', ...env }, timeout: 60_000 },
       (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ exitCode: code, stdout, stderr });
+        resolve({ exitCode: exitCodeOf(error), stdout, stderr });
       },
     );
   });

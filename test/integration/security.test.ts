@@ -7,6 +7,7 @@ import { inject } from 'vitest';
 import { connect, type Sql } from '../../lib/db';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { exitCodeOf } from '../support/exitCode';
 import { createCapturingLogger } from '../support/testLogger';
 import { FakeUsageSource, upstreamRecord } from '../support/fakeUsageSource';
 import { connectMigrated } from '../support/schema';
@@ -63,8 +64,7 @@ function run(script: string, env: Record<string, string>): Promise<{ exitCode: n
       [path.join(ROOT, 'scripts', script)],
       { cwd: ROOT, env: { PATH: process.env.PATH ?? '', POWERTOOLS_LOG_LEVEL: 'DEBUG', ...env }, timeout: 60_000 },
       (error, stdout, stderr) => {
-        const exitCode = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ exitCode, output: stdout + stderr });
+        resolve({ exitCode: exitCodeOf(error), output: stdout + stderr });
       },
     );
   });

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CONFIG_VARIABLES } from '../../lib/config';
 
 // Runs `serverless package` offline, as `sls deploy` would before uploading,
 // and checks the generated CloudFormation template and function artifacts.
@@ -19,23 +20,6 @@ const MAX_ARTIFACT_BYTES = 1024 * 1024;
 /** Project entries that packaging never reads: dependencies, history, and local build and data folders. */
 const NOT_COPIED = new Set(['node_modules', '.git', '.serverless', '.esbuild', '.build', '.data', 'coverage']);
 
-/** The configuration variables of lib/config.ts, which every function must receive. */
-const CONFIGURATION_VARIABLES = [
-  'DATABASE_URL',
-  'DATABASE_URL_SSM_PARAMETER',
-  'EMBEDDED_DATABASE_PORT',
-  'CURSOR_API_URL',
-  'CURSOR_API_KEY',
-  'CURSOR_API_KEY_SSM_PARAMETER',
-  'CURSOR_API_ALLOW_HTTP',
-  'CURSOR_REQUEST_TIMEOUT_MS',
-  'CURSOR_MAX_RESPONSE_BYTES',
-  'POLL_INTERVAL_MS',
-  'SYNC_START_DATE',
-  'SYNC_LOOKBACK_DAYS',
-  'RETENTION_DAYS',
-  'POWERTOOLS_LOG_LEVEL',
-];
 const FRAMEWORK_LOG_ACTIONS = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:TagResource'];
 const VPC_ACCESS_POLICY = ':iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole';
 
@@ -294,7 +278,7 @@ describe('serverless package', () => {
       const template = requireTemplate(name);
       for (const logicalId of ['SyncLambdaFunction', 'HealthLambdaFunction']) {
         const variables = functionEnvironment(template, logicalId);
-        for (const variable of CONFIGURATION_VARIABLES) {
+        for (const variable of CONFIG_VARIABLES) {
           expect(variables, `${name} ${logicalId}`).toHaveProperty(variable);
         }
         expect(variables.POWERTOOLS_SERVICE_NAME).toBe('cursor-usage-aggregator');

@@ -5,6 +5,7 @@ import { runSyncCycle, type CycleDependencies, type CycleOptions } from '../../l
 import { HOUR, MINUTE, SECOND, type Clock } from '../../lib/time';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { expectStatus } from '../support/cycleResult';
 import { connectMigrated, resetTables } from '../support/schema';
 import { createCapturingLogger, type CapturedLog } from '../support/testLogger';
 
@@ -114,7 +115,7 @@ describe('sync against the simulator', () => {
 
     const result = await runSyncCycle(dependencies(), manual());
 
-    expect(result.status === 'success' && result.rowsChanged).toBe(0);
+    expect(expectStatus(result, 'success').rowsChanged).toBe(0);
     const [after] = await sql`select count(*)::int as rows, max(synced_at) as last from daily_stats`;
     expect(after?.rows).toBe(before?.rows);
     expect(after?.last).toEqual(before?.last);
@@ -131,7 +132,7 @@ describe('sync against the simulator', () => {
       select distinct date from daily_stats where synced_at = (select max(synced_at) from daily_stats) order by date
     `;
     expect(changedDays.map((row) => row.date).every((date) => date >= '2026-03-08')).toBe(true);
-    expect(result.status === 'success' && result.rowsChanged).toBeGreaterThan(0);
+    expect(expectStatus(result, 'success').rowsChanged).toBeGreaterThan(0);
   });
 
   test('departed member keeps history', async () => {
@@ -151,7 +152,7 @@ describe('upstream errors', () => {
     const result = await runSyncCycle(dependencies('key_wrong'), manual());
 
     expect(result.status).toBe('failure');
-    expect(result.status === 'failure' && result.error).toContain('Authentication failed');
+    expect(expectStatus(result, 'failure').error).toContain('Authentication failed');
     expect(sleeps).toEqual([]);
     const [state] = await sql`select last_error from sync_state`;
     expect(state?.last_error).toContain('Authentication failed');

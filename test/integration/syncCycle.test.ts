@@ -6,6 +6,7 @@ import { addDays, HOUR, MINUTE, SECOND } from '../../lib/time';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { FakeUsageSource, upstreamRecord } from '../support/fakeUsageSource';
 import { ManualClock } from '../support/manualClock';
+import { expectStatus } from '../support/cycleResult';
 import { connectMigrated, resetTables } from '../support/schema';
 import { createCapturingLogger, type CapturedLog } from '../support/testLogger';
 
@@ -153,8 +154,8 @@ describe('repeated cycles', () => {
     expect(result.status).toBe('success');
     const after = await sql`select developer_id, date, synced_at from daily_stats order by 1, 2`;
     expect(after).toEqual(before);
-    expect(result.status === 'success' && result.rowsChanged).toBe(0);
-    expect(result.status === 'success' && result.rowsUpserted).toBe(4 * EMAILS.length);
+    expect(expectStatus(result, 'success').rowsChanged).toBe(0);
+    expect(expectStatus(result, 'success').rowsUpserted).toBe(4 * EMAILS.length);
   });
 
   test('second cycle fetches only the lookback window', async () => {
@@ -181,7 +182,7 @@ describe('repeated cycles', () => {
 
     const result = await runSyncCycle(deps, options());
 
-    expect(result.status === 'success' && result.rowsChanged).toBe(1);
+    expect(expectStatus(result, 'success').rowsChanged).toBe(1);
     const [row] = await sql`
       select s.total_lines_added from daily_stats s join developers d on d.id = s.developer_id
       where d.email = 'ada@example.com' and s.date = ${YESTERDAY}
@@ -236,7 +237,7 @@ describe('records', () => {
     const rejected = await sql`select reason, payload from rejected_records`;
     expect(rejected.map((r) => r.reason)).toEqual(['duplicate']);
     expect(rejected[0]?.payload.totalLinesAdded).toBe(100);
-    expect(result.status === 'success' && result.rowsRejected).toBe(1);
+    expect(expectStatus(result, 'success').rowsRejected).toBe(1);
     expect(logs.some((line) => line.level === 'WARN' && line.message === 'Rejected upstream records')).toBe(true);
   });
 

@@ -4,7 +4,7 @@ import type { UsageRecordSink } from '../../lib/usageRecord';
 import { addDays, startOfDayMs, type IsoDate } from '../../lib/time';
 import type { DateRange } from '../../lib/window';
 
-/** A record as the upstream sends it, with every count filled from `seed`. */
+/** Builds a record as the upstream sends it, with every count derived from `seed`. */
 export function upstreamRecord(email: string, date: IsoDate, seed = 1): Record<string, unknown> {
   return {
     date: startOfDayMs(date),

@@ -1,6 +1,6 @@
 import type { Clock } from '../../lib/time';
 
-/** A clock that moves only when told to; `sleep` advances it at once. */
+/** A clock that moves only when a test advances it. Its `sleep` advances it at once instead of waiting. */
 export class ManualClock implements Clock {
   private currentMs: number;
   readonly sleeps: number[] = [];

@@ -6,7 +6,7 @@ export interface CapturedLog {
   [key: string]: unknown;
 }
 
-/** A Powertools logger whose JSON lines are kept in `lines` instead of printed. */
+/** Creates a Powertools logger whose JSON lines are kept in `lines` instead of printed. */
 export function createCapturingLogger(): { logger: Logger; lines: CapturedLog[] } {
   const lines: CapturedLog[] = [];
   const sink = {
