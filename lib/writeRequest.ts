@@ -1,6 +1,9 @@
+import { createHash, type Hash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Sql, TransactionSql } from './db';
-import { copyDailyStats } from './sql/copyDailyStats';
+import { CopyTextWriter } from './copyTextWriter';
+import { copyDailyStats, type CopyTextRows } from './sql/copyDailyStats';
+import { keepDigestsForThisTransaction, readDayDigests, storeDayDigests, type DayDigest } from './sql/dayDigests';
 import { advanceWatermark, insertUnknownDevelopers, readDeveloperIds, storeRejectedRecords } from './sql/writeUsage';
 import type { Clock, IsoDate } from './time';
 import type { RejectedRecord, UsageRecord, ValidatedBatch } from './usageRecord';
@@ -8,6 +11,7 @@ import type { DateRange } from './window';
 
 /** Rows per upsert statement: large enough to amortize a round trip, small enough to bound memory. */
 export const WRITE_BATCH_ROWS = 25_000;
+
 
 export interface RequestToWrite {
   runId: string;
@@ -58,6 +62,11 @@ export interface UsageToStore {
   developerIds?: Map<string, string>;
   /** False for an operator's backfill, which never moves the watermark. Default true. */
   advanceWatermark?: boolean;
+  /**
+   * Compare every row with the stored one, also on days whose digest
+   * matches. The operator's backfill sets it. Default false.
+   */
+  compareEveryRow?: boolean;
 }
 
 /**
@@ -77,22 +86,36 @@ export async function storeUsage(
   let rowsChanged = 0;
 
   const developerIds = await sql.begin(async (transaction) => {
+    await keepDigestsForThisTransaction(transaction);
     const ids = await resolveDeveloperIds(transaction, emails, input.developerIds, deps.clock.now());
     await storeRejectedRecords(transaction, input.runId, rejected);
 
+    const batches = formatBatches(records, byDeveloper, ids);
+    const storedDigests = input.compareEveryRow
+      ? new Map<IsoDate, DayDigest>()
+      : await readDayDigests(transaction, input.request.start, input.request.end);
+    const changedDigests = new Map<IsoDate, DayDigest>();
+    for (const [day, digest] of digestDays(batches)) {
+      const stored = storedDigests.get(day);
+      if (stored?.digest !== digest.digest || stored.rowCount !== digest.rowCount) {
+        changedDigests.set(day, digest);
+      }
+    }
+
     // Each batch contains whole developers, so progress counts developers done.
     let written = 0;
-    for (const batch of batchByDeveloper(byDeveloper, WRITE_BATCH_ROWS)) {
-      rowsChanged += await copyDailyStats(transaction, batch.records, ids);
-      written += batch.developers;
+    for (const batch of batches) {
+      rowsChanged += await copyDailyStats(transaction, rowsOfDays(batch, changedDigests));
+      written += batch.developerIds.length;
       logger.info(`Synced ${written}/${total} developers`, {
         synced: written,
         total,
         requestStart: input.request.start,
         requestEnd: input.request.end,
-        rows: batch.records.length,
+        rows: batch.rowCount,
       });
     }
+    await storeDayDigests(transaction, changedDigests);
 
     if (input.advanceWatermark ?? true) {
       await advanceWatermark(transaction, input.request.end, input.yesterday);
@@ -106,6 +129,105 @@ export async function storeUsage(
   }
 
   return { emails: new Set(emails), rowsChanged };
+}
+
+function developerIdOf(email: string, ids: ReadonlyMap<string, string>): string {
+  const id = ids.get(email);
+  if (id === undefined) {
+    throw new Error(`No developer row for ${email}; unknown developers must be inserted before their usage is written.`);
+  }
+  return id;
+}
+
+/** One batch's rows as COPY text, by day. */
+interface FormattedBatch {
+  developerIds: string[];
+  rowCount: number;
+  days: Map<IsoDate, { chunks: Buffer[]; rowCount: number }>;
+}
+
+/**
+ * Formats the records as COPY text in batches of whole developers of at most
+ * WRITE_BATCH_ROWS rows, and within a batch by day, so that a day can be
+ * hashed and written or skipped without touching the other days' rows.
+ */
+function formatBatches(
+  records: readonly UsageRecord[],
+  byDeveloper: ReadonlyMap<string, number[]>,
+  ids: ReadonlyMap<string, string>,
+): FormattedBatch[] {
+  const batches: FormattedBatch[] = [];
+  for (const emails of batchByDeveloper(byDeveloper, WRITE_BATCH_ROWS)) {
+    const writers = new Map<IsoDate, CopyTextWriter>();
+    const developerIds: string[] = [];
+    let rowCount = 0;
+    for (const email of emails) {
+      const developerId = developerIdOf(email, ids);
+      developerIds.push(developerId);
+      for (const index of byDeveloper.get(email)!) {
+        const record = records[index]!;
+        let writer = writers.get(record.date);
+        if (writer === undefined) {
+          writer = new CopyTextWriter();
+          writers.set(record.date, writer);
+        }
+        writer.writeRow(record, developerId);
+        rowCount++;
+      }
+    }
+    const days = new Map<IsoDate, { chunks: Buffer[]; rowCount: number }>();
+    for (const [day, writer] of writers) {
+      const dayRows = writer.rows;
+      days.set(day, { chunks: writer.finish(), rowCount: dayRows });
+    }
+    batches.push({ developerIds, rowCount, days });
+  }
+  return batches;
+}
+
+/**
+ * Computes each day's digest over its rows' COPY text, batch after batch.
+ * The same response gives the same digests; one in another order only costs
+ * a comparison of every row of its days.
+ */
+function digestDays(batches: readonly FormattedBatch[]): Map<IsoDate, DayDigest> {
+  const hashes = new Map<IsoDate, { hash: Hash; rowCount: number }>();
+  for (const batch of batches) {
+    for (const [day, rows] of batch.days) {
+      let digest = hashes.get(day);
+      if (digest === undefined) {
+        digest = { hash: createHash('sha256'), rowCount: 0 };
+        hashes.set(day, digest);
+      }
+      for (const chunk of rows.chunks) {
+        digest.hash.update(chunk);
+      }
+      digest.rowCount += rows.rowCount;
+    }
+  }
+  const digests = new Map<IsoDate, DayDigest>();
+  for (const [day, digest] of hashes) {
+    digests.set(day, { rowCount: digest.rowCount, digest: digest.hash.digest('hex') });
+  }
+  return digests;
+}
+
+/** Collects the rows of a batch on the given days. */
+function rowsOfDays(batch: FormattedBatch, days: ReadonlyMap<IsoDate, unknown>): CopyTextRows {
+  const chunks: Buffer[] = [];
+  let rowCount = 0;
+  let firstDay: IsoDate | undefined;
+  let lastDay: IsoDate | undefined;
+  for (const [day, rows] of batch.days) {
+    if (!days.has(day)) {
+      continue;
+    }
+    chunks.push(...rows.chunks);
+    rowCount += rows.rowCount;
+    firstDay = firstDay === undefined || day < firstDay ? day : firstDay;
+    lastDay = lastDay === undefined || day > lastDay ? day : lastDay;
+  }
+  return { chunks, rowCount, developerIds: batch.developerIds, firstDay: firstDay ?? '', lastDay: lastDay ?? '' };
 }
 
 /**
@@ -137,36 +259,35 @@ async function resolveDeveloperIds(
   return ids;
 }
 
-function groupByEmail(records: readonly UsageRecord[]): Map<string, UsageRecord[]> {
-  const byDeveloper = new Map<string, UsageRecord[]>();
-  for (const record of records) {
-    const list = byDeveloper.get(record.email);
-    if (list === undefined) {
-      byDeveloper.set(record.email, [record]);
+/** Groups the records' indexes by email, in the order the emails first appear. */
+function groupByEmail(records: readonly UsageRecord[]): Map<string, number[]> {
+  const byDeveloper = new Map<string, number[]>();
+  for (const [index, record] of records.entries()) {
+    const indexes = byDeveloper.get(record.email);
+    if (indexes === undefined) {
+      byDeveloper.set(record.email, [index]);
     } else {
-      list.push(record);
+      indexes.push(index);
     }
   }
   return byDeveloper;
 }
 
-function* batchByDeveloper(
-  byDeveloper: Map<string, UsageRecord[]>,
-  maxRows: number,
-): Generator<{ records: UsageRecord[]; developers: number }> {
-  let records: UsageRecord[] = [];
-  let developers = 0;
-  for (const list of byDeveloper.values()) {
-    if (records.length > 0 && records.length + list.length > maxRows) {
-      yield { records, developers };
-      records = [];
-      developers = 0;
+/** Cuts the developers into batches of at most `maxRows` rows, each developer whole. */
+function* batchByDeveloper(byDeveloper: ReadonlyMap<string, number[]>, maxRows: number): Generator<string[]> {
+  let emails: string[] = [];
+  let rows = 0;
+  for (const [email, indexes] of byDeveloper) {
+    if (rows > 0 && rows + indexes.length > maxRows) {
+      yield emails;
+      emails = [];
+      rows = 0;
     }
-    records.push(...list);
-    developers++;
+    emails.push(email);
+    rows += indexes.length;
   }
   // An empty response still yields one batch, so progress is logged as 0/0.
-  yield { records, developers };
+  yield emails;
 }
 
 function logRejections(logger: Logger, input: RequestToWrite, rejected: readonly RejectedRecord[]): void {

@@ -238,6 +238,8 @@ async function fetchAndStoreRange(
       yesterday,
       developerIds,
       advanceWatermark: false,
+      // A backfill repairs: it trusts no digest and compares every row.
+      compareEveryRow: true,
     });
     recordStored(progress, developers, stored.emails, batch, stored.rowsChanged);
   }

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Sql, TransactionSql } from '../db';
-import { COUNT_COLUMNS, COUNT_FIELDS, TEXT_COLUMNS, TEXT_FIELDS, type UsageRecord } from '../usageRecord';
+import type { IsoDate } from '../time';
+import { COUNT_COLUMNS, COUNT_FIELDS, TEXT_COLUMNS, TEXT_FIELDS } from '../usageRecord';
 
 const VALUE_COLUMNS = [
   'is_active',
@@ -53,7 +54,7 @@ function escapedTextSql(column: string): string {
 
 /**
  * Reads the stored rows of some developers over some days as COPY text lines,
- * in the same form as `formatLine` writes them, so that unchanged rows can be
+ * in the same form as CopyTextWriter writes them, so that unchanged rows can be
  * recognized by comparing strings.
  */
 const READ_STORED_LINES = `
@@ -71,77 +72,66 @@ const READ_STORED_LINES = `
 /** Lines per chunk written to a COPY stream. */
 const LINES_PER_CHUNK = 1000;
 
+/** Rows in COPY's text format, as CopyTextWriter writes them. */
+export interface CopyTextRows {
+  /** Each chunk ends with a whole line. */
+  chunks: readonly Buffer[];
+  rowCount: number;
+  /** Every developer id that the rows contain (more do no harm). */
+  developerIds: readonly string[];
+  /** The first and last day of the rows. */
+  firstDay: IsoDate;
+  lastDay: IsoDate;
+}
+
 /**
- * Upserts `records` and returns how many rows were inserted or changed.
+ * Upserts rows given as COPY text and returns how many were inserted or
+ * changed.
  *
- * The stored rows of the same developers and days are read first and
- * compared as text, so unchanged rows cost no write at all: no dead tuple,
- * no WAL, no row lock. New rows go straight into daily_stats through COPY,
- * the fastest way PostgreSQL loads rows. Changed rows go through COPY into a
- * temporary staging table and one INSERT ... ON CONFLICT DO UPDATE.
+ * The stored rows of the same developers and days are read first. When
+ * there are none, the rows go straight into daily_stats through COPY, the
+ * fastest way PostgreSQL loads rows. Otherwise the rows are compared with the
+ * stored ones as text lines, so unchanged rows cost no write at all: no dead
+ * tuple, no WAL, no row lock. New rows are COPYed into daily_stats; changed
+ * rows go through COPY into a temporary staging table and one
+ * INSERT ... ON CONFLICT DO UPDATE.
  *
  * Only the lease holder writes daily_stats, so no row can appear between the
- * read and the COPY. The records must hold one per (email, date), and
- * `developerIds` must map each email to its developer id.
+ * read and the COPY. The rows must hold one per (developer, day).
  *
  * NOTE: the temporary table pins the session behind a connection pooler such
  * as RDS Proxy; that is accepted for the one connection of the sync.
  */
-export async function copyDailyStats(
-  sql: TransactionSql,
-  records: readonly UsageRecord[],
-  developerIds: ReadonlyMap<string, string>,
-): Promise<number> {
-  if (records.length === 0) {
+export async function copyDailyStats(sql: TransactionSql, rows: CopyTextRows): Promise<number> {
+  if (rows.chunks.length === 0) {
     return 0;
   }
 
-  const { firstDay, lastDay } = dateRangeOf(records);
-  const recordIds = records.map((record) => developerIdOf(record, developerIds));
-  const batchDeveloperIds = [...new Set(recordIds)];
-  const storedLines = new Set(await readStoredLines(sql, firstDay, lastDay, batchDeveloperIds));
+  const storedLines = new Set(await readStoredLines(sql, rows.firstDay, rows.lastDay, rows.developerIds));
+  if (storedLines.size === 0) {
+    const stream = await sql.unsafe(COPY_INTO_DAILY_STATS).writable();
+    await pipeline(Readable.from(rows.chunks), stream);
+    return rows.rowCount;
+  }
+
   const storedKeys = new Set<string>();
   for (const line of storedLines) {
     storedKeys.add(keyOfLine(line));
   }
-
-  // New rows are formatted while COPY streams them, so PostgreSQL ingests one
-  // chunk while the next is formatted. Changed rows are set aside for the
-  // merge, and unchanged ones dropped.
-  const isStored = records.map((record, index) => storedKeys.has(`${recordIds[index]}\t${record.date}`));
-  const newRows = isStored.reduce((count, stored) => (stored ? count : count + 1), 0);
+  const newLines: string[] = [];
   const changedLines: string[] = [];
-  function* newLineChunks(): Generator<string> {
-    let chunk = '';
-    let lines = 0;
-    for (const [index, record] of records.entries()) {
-      const line = formatLine(record, recordIds[index]!);
-      if (isStored[index]) {
-        if (!storedLines.has(line)) {
-          changedLines.push(line);
-        }
+  for (const chunk of rows.chunks) {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line === '' || storedLines.has(line)) {
         continue;
       }
-      chunk += `${line}\n`;
-      if (++lines === LINES_PER_CHUNK) {
-        yield chunk;
-        chunk = '';
-        lines = 0;
-      }
-    }
-    if (chunk !== '') {
-      yield chunk;
+      (storedKeys.has(keyOfLine(line)) ? changedLines : newLines).push(line);
     }
   }
 
-  if (newRows > 0) {
+  if (newLines.length > 0) {
     const stream = await sql.unsafe(COPY_INTO_DAILY_STATS).writable();
-    await pipeline(Readable.from(newLineChunks()), stream);
-  } else {
-    // Nothing to COPY: running the generator only collects the changed lines.
-    for (const unexpected of newLineChunks()) {
-      throw new Error(`A new row appeared while classifying stored ones: ${unexpected.slice(0, 40)}`);
-    }
+    await pipeline(Readable.from(chunked(newLines)), stream);
   }
   let changedRows = 0;
   if (changedLines.length > 0) {
@@ -150,13 +140,13 @@ export async function copyDailyStats(
     await sql.unsafe('truncate daily_stats_staging');
     const stream = await sql.unsafe(COPY_INTO_STAGING).writable();
     await pipeline(Readable.from(chunked(changedLines)), stream);
-    const result = await sql.unsafe(MERGE_STAGED_ROWS, [firstDay, lastDay]);
+    const result = await sql.unsafe(MERGE_STAGED_ROWS, [rows.firstDay, rows.lastDay]);
     changedRows = result.count;
   }
-  return newRows + changedRows;
+  return newLines.length + changedRows;
 }
 
-/** Reads stored rows as the COPY text lines that `formatLine` would write for them. */
+/** Reads stored rows as the COPY text lines that CopyTextWriter would write for them. */
 export async function readStoredLines(
   sql: TransactionSql | Sql,
   firstDay: string,
@@ -167,81 +157,14 @@ export async function readStoredLines(
   return rows.map((row) => row.line);
 }
 
-function developerIdOf(record: UsageRecord, developerIds: ReadonlyMap<string, string>): string {
-  const developerId = developerIds.get(record.email);
-  if (developerId === undefined) {
-    throw new Error(`No developer row for ${record.email}; insert unknown developers before writing their usage.`);
-  }
-  return developerId;
-}
-
 /** Returns "developer_id<TAB>date", the primary key part of a stored line. */
 function keyOfLine(line: string): string {
   const firstTab = line.indexOf('\t');
   return line.slice(0, line.indexOf('\t', firstTab + 1));
 }
 
-/**
- * Formats a record as a line of COPY's text format, without the newline, in
- * the column order of ROW_COLUMNS. Written out field by field because it runs
- * once per row and a loop over field names is several times slower.
- */
-export function formatLine(record: UsageRecord, developerId: string): string {
-  return (
-    `${developerId}\t${record.date}\t${formatBoolean(record.isActive)}` +
-    `\t${formatCount(record.totalLinesAdded)}\t${formatCount(record.totalLinesDeleted)}` +
-    `\t${formatCount(record.acceptedLinesAdded)}\t${formatCount(record.acceptedLinesDeleted)}` +
-    `\t${formatCount(record.totalApplies)}\t${formatCount(record.totalAccepts)}\t${formatCount(record.totalRejects)}` +
-    `\t${formatCount(record.totalTabsShown)}\t${formatCount(record.totalTabsAccepted)}` +
-    `\t${formatCount(record.composerRequests)}\t${formatCount(record.chatRequests)}\t${formatCount(record.agentRequests)}` +
-    `\t${formatCount(record.cmdkUsages)}\t${formatCount(record.subscriptionIncludedReqs)}` +
-    `\t${formatCount(record.apiKeyReqs)}\t${formatCount(record.usageBasedReqs)}\t${formatCount(record.bugbotUsages)}` +
-    `\t${formatText(record.mostUsedModel)}\t${formatText(record.applyMostUsedExtension)}` +
-    `\t${formatText(record.tabMostUsedExtension)}\t${formatText(record.clientVersion)}`
-  );
-}
-
-function formatCount(value: number | null): string {
-  return value === null ? '\\N' : String(value);
-}
-
 function* chunked(lines: readonly string[]): Generator<string> {
   for (let start = 0; start < lines.length; start += LINES_PER_CHUNK) {
     yield `${lines.slice(start, start + LINES_PER_CHUNK).join('\n')}\n`;
   }
-}
-
-function dateRangeOf(records: readonly UsageRecord[]): { firstDay: string; lastDay: string } {
-  let firstDay = records[0]!.date;
-  let lastDay = firstDay;
-  for (const record of records) {
-    if (record.date < firstDay) {
-      firstDay = record.date;
-    } else if (record.date > lastDay) {
-      lastDay = record.date;
-    }
-  }
-  return { firstDay, lastDay };
-}
-
-function formatBoolean(value: boolean | null): string {
-  if (value === null) {
-    return '\\N';
-  }
-  return value ? 't' : 'f';
-}
-
-const COPY_SPECIAL_CHARACTERS = /[\\\t\n\r]/g;
-const NEEDS_ESCAPE = /[\\\t\n\r]/;
-const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-/** Escapes a value for COPY's text format; NULL is `\N`. */
-function formatText(value: string | null): string {
-  if (value === null) {
-    return '\\N';
-  }
-  if (!NEEDS_ESCAPE.test(value)) {
-    return value;
-  }
-  return value.replace(COPY_SPECIAL_CHARACTERS, (character) => COPY_ESCAPES[character] ?? character);
 }

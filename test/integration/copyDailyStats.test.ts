@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
 import type { Sql } from '../../lib/db';
-import { copyDailyStats, formatLine, readStoredLines } from '../../lib/sql/copyDailyStats';
+import { CopyTextWriter, formatLine } from '../../lib/copyTextWriter';
+import { copyDailyStats, readStoredLines } from '../../lib/sql/copyDailyStats';
 import { readDeveloperIds, insertUnknownDevelopers } from '../../lib/sql/writeUsage';
 import { validateRecord, type UsageRecord } from '../../lib/usageRecord';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -39,6 +40,7 @@ const TRICKY_RECORDS = [
   record({ isActive: null, totalLinesDeleted: null, clientVersion: null }, 'c@example.com'),
   record({ totalTabsShown: 2 ** 31 - 1, mostUsedModel: 'back\\slash \\N', applyMostUsedExtension: 'new\nline\r' }, 'd@example.com'),
   record({ tabMostUsedExtension: '', mostUsedModel: 'emoji 🧪 ß 漢字 "quoted" \'single\'' }, 'e@example.com'),
+  record({ mostUsedModel: 'ascii, then ü\tand a tab', clientVersion: 'lone \ud800 surrogate' }, 'f@example.com'),
 ];
 
 async function write(records: readonly UsageRecord[]): Promise<number> {
@@ -46,7 +48,17 @@ async function write(records: readonly UsageRecord[]): Promise<number> {
     const emails = [...new Set(records.map((row) => row.email))];
     await insertUnknownDevelopers(transaction, emails, new Date());
     const ids = await readDeveloperIds(transaction, emails);
-    return copyDailyStats(transaction, records, ids);
+    const writer = new CopyTextWriter();
+    for (const row of records) {
+      writer.writeRow(row, ids.get(row.email)!);
+    }
+    return copyDailyStats(transaction, {
+      rowCount: writer.rows,
+      chunks: writer.finish(),
+      developerIds: [...ids.values()],
+      firstDay: '2026-03-09',
+      lastDay: '2026-03-09',
+    });
   });
 }
 
