@@ -1,5 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { validateRecord, validateRecords, type UsageRecord, type ValidationResult } from '../../lib/usageRecord';
+import {
+  passesSchemaChecks,
+  schemaAccepts,
+  validateRecord,
+  validateRecords,
+  type UsageRecord,
+  type ValidationResult,
+} from '../../lib/usageRecord';
 
 const MARCH_9_MS = Date.UTC(2026, 2, 9);
 const MARCH_10_MS = Date.UTC(2026, 2, 10);
@@ -252,6 +259,56 @@ describe('validateRecord', () => {
 
     // Assess
     expect(rejectionReason(result)).toBe('record is not a JSON object');
+  });
+});
+
+/** Values for one field that sit on or beyond every edge the schema checks. */
+const EDGE_VALUES: unknown[] = [
+  undefined,
+  null,
+  0,
+  -0,
+  1,
+  -1,
+  1.5,
+  MAX_COUNT,
+  MAX_COUNT + 1,
+  Number.MAX_SAFE_INTEGER,
+  Number.MAX_SAFE_INTEGER + 2,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  1e300,
+  '12',
+  '',
+  true,
+  false,
+  [],
+  [3],
+  {},
+  MARCH_10_MS,
+  MARCH_10_MS + 0.5,
+  Date.UTC(2000, 0, 1),
+  Date.UTC(2000, 0, 1) - 1,
+  Date.UTC(2100, 0, 1),
+  Date.UTC(2100, 0, 1) + 1,
+];
+
+describe('passesSchemaChecks', () => {
+  test('complete record passes', () => {
+    expect(passesSchemaChecks(upstreamRecord())).toBe(true);
+  });
+
+  test('record without counts passes', () => {
+    expect(passesSchemaChecks({ email: 'ada@example.com', date: MARCH_10_MS })).toBe(true);
+  });
+
+  // Agreeing on every edge value also means it never passes what the schema rejects.
+  test.each(['email', 'date', ...COUNT_NAMES])('agrees with the schema on %s', (field) => {
+    for (const value of EDGE_VALUES) {
+      const payload = upstreamRecord({ [field]: value });
+
+      expect({ value, passes: passesSchemaChecks(payload) }).toEqual({ value, passes: schemaAccepts(payload) });
+    }
   });
 });
 
