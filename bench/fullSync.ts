@@ -1,28 +1,22 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import { CONFIG_VARIABLES } from '../lib/config';
 import { spawnTracked, waitForExit } from './childProcesses';
+import { SYNC_FUNCTION_NODE_OPTIONS } from './functionOptions';
 import { elapsedMsSince, startTimer } from './timing';
 
 const REPOSITORY_ROOT = path.resolve(import.meta.dirname, '..');
 const SYNC_TIMEOUT_MS = 5 * 60_000;
-const PEAK_RSS_PATTERN = /^BENCH_PEAK_RSS_KB (\d+)$/m;
-
-/**
- * The V8 heap flags of `npm run sync:once`, read from package.json so the
- * bench measures the sync the way it runs.
- */
-const SYNC_HEAP_FLAGS: string[] = (
-  JSON.parse(readFileSync(path.join(REPOSITORY_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-).scripts['sync:once']!
-  .split(/\s+/)
-  .filter((word) => word.startsWith('--max-'));
+const RESULT_PATTERN = /^BENCH_RESULT (\{.*\})$/m;
 
 
 export interface FullSyncResult {
-  /** Wall time of the process, from spawn to exit: start-up, migrations check, the cycle and shutdown. */
+  /** The handler's invocation, from call to return: migrations check, members, fetch, validation, upsert, watermark, run record. */
   durationMs: number;
+  /** Loading the bundle, before the handler is called: what Lambda reports as part of the init duration. */
+  loadMs: number;
+  /** Wall time of the child process, from spawn to exit, Node.js start-up included. */
+  processMs: number;
   /** The cycle's own duration, from its `Cycle finished` log line. */
   cycleDurationMs: number | null;
   rowsChanged: number | null;
@@ -32,23 +26,32 @@ export interface FullSyncResult {
 }
 
 /**
- * Runs `npm run sync:once` (scripts/syncOnce.ts) as its own Node.js process:
- * the `sync` handler's full cycle against the simulator over HTTP, with
- * validation, upsert and watermark. The process is plain `node --import tsx`,
- * without npm or the tsx command in between, so its peak memory is the
- * sync's own plus the TypeScript loader's.
+ * Runs the full sync the way the deployed function does: a plain Node.js
+ * process, with the function's NODE_OPTIONS, loads the `sync` bundle that
+ * esbuild built with the deployment's options and invokes its handler once
+ * (bench/invokeBundledSync.cjs). The handler's own duration is the figure d;
+ * the process's start-up and the bundle's load are reported beside it.
+ * NODE_PATH points at the repository's node_modules for the `@aws-sdk/*`
+ * packages left out of the bundle, as the Lambda runtime provides them.
  */
-export async function runFullSync(options: { databaseUrl: string; cursorApiUrl: string; syncStartDate: string }): Promise<FullSyncResult> {
+export async function runFullSync(options: {
+  databaseUrl: string;
+  cursorApiUrl: string;
+  syncStartDate: string;
+  syncBundle: string;
+}): Promise<FullSyncResult> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   // The child gets only the configuration variables set below.
   for (const variable of CONFIG_VARIABLES) {
     delete env[variable];
   }
+  delete env.NODE_OPTIONS;
   Object.assign(env, {
     DATABASE_URL: options.databaseUrl,
     CURSOR_API_URL: options.cursorApiUrl,
     SYNC_START_DATE: options.syncStartDate,
     POWERTOOLS_LOG_LEVEL: 'INFO',
+    NODE_PATH: path.join(REPOSITORY_ROOT, 'node_modules'),
     // The sync reads no SSM parameter here; these keep any AWS SDK client off real credentials.
     AWS_ACCESS_KEY_ID: 'bench-dummy',
     AWS_SECRET_ACCESS_KEY: 'bench-dummy',
@@ -56,30 +59,36 @@ export async function runFullSync(options: { databaseUrl: string; cursorApiUrl: 
   });
 
   const started = startTimer();
-  // The same heap limits as `npm run sync:once` and the deployed function.
-  const child = spawnTracked(process.execPath, [...SYNC_HEAP_FLAGS, '--import', 'tsx', '--import', './bench/peakMemoryReporter.ts', 'scripts/syncOnce.ts'], {
-    cwd: REPOSITORY_ROOT,
-    env,
-  });
+  const child = spawnTracked(
+    process.execPath,
+    [...SYNC_FUNCTION_NODE_OPTIONS, path.join(REPOSITORY_ROOT, 'bench/invokeBundledSync.cjs'), options.syncBundle],
+    { cwd: REPOSITORY_ROOT, env },
+  );
   const finished = await waitForExit(child, SYNC_TIMEOUT_MS, 'The full sync process');
-  const durationMs = elapsedMsSince(started);
+  const processMs = elapsedMsSince(started);
 
   if (finished.exitCode !== 0) {
     const output = `${finished.stderr}\n${lastLines(finished.stdout, 5)}`.trim();
     throw new Error(`The full sync process exited with ${finished.exitCode ?? finished.signal}: ${output}`);
   }
-  const peak = PEAK_RSS_PATTERN.exec(finished.stderr);
-  if (peak === null) {
-    throw new Error('The full sync process did not report its peak memory; bench/peakMemoryReporter.ts was not loaded.');
+  const reported = RESULT_PATTERN.exec(finished.stderr);
+  if (reported === null) {
+    throw new Error(`The full sync process did not report its result: ${finished.stderr.trim()}`);
+  }
+  const result = JSON.parse(reported[1]!) as { loadMs: number; handlerMs: number; status: string; error: string | null; peakRssKb: number };
+  if (result.status !== 'success') {
+    throw new Error(`The full sync ended with status ${result.status}: ${result.error ?? 'no error given'}`);
   }
   const cycle = findCycleFinished(finished.stdout);
 
   return {
-    durationMs,
+    durationMs: result.handlerMs,
+    loadMs: result.loadMs,
+    processMs,
     cycleDurationMs: cycle?.durationMs ?? null,
     rowsChanged: cycle?.rowsChanged ?? null,
     rowsStored: await countStoredRows(options.databaseUrl),
-    peakRssKb: Number(peak[1]),
+    peakRssKb: result.peakRssKb,
   };
 }
 

@@ -4,8 +4,10 @@
  * figures, the ratios and one TARGET line per target, last. BENCHMARKS.md
  * describes every measurement.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
-import { measureBundleSizes } from './bundleSize';
+import path from 'node:path';
+import { buildFunctionBundles, type FunctionBundle, type FunctionName } from './bundleSize';
 import { formatCodeVersion, readCodeVersion } from './codeVersion';
 import { measureCopyLimit } from './copyLimit';
 import { createMigratedDatabase, startBenchServer } from './database';
@@ -52,12 +54,15 @@ async function main(): Promise<number> {
     printLines([...formatMachine(machine), formatCodeVersion(codeVersion)]);
     printLines([`Runs per measurement: ${options.runs}; simulator clock ${simulatorNow.toISOString()}`]);
 
-    const bundleBytes = await measureBundleSizes();
+    const bundleDirectory = await mkdtemp(path.join(os.tmpdir(), 'aggregator-bundle-'));
+    registerCleanup(() => rm(bundleDirectory, { recursive: true, force: true }));
+    const bundles = await buildFunctionBundles(bundleDirectory);
+    const bundleBytes = bytesOf(bundles);
     printLines(formatBundleSizes(bundleBytes));
 
     const sizes: { runs: SizeRuns; summary: SizeSummary }[] = [];
     for (const developers of options.sizes) {
-      const runs = await measureSize(server.url, developers, options.runs, simulatorNow);
+      const runs = await measureSize(server.url, developers, options.runs, simulatorNow, bundles.sync.file);
       const summary = summarizeSize(runs);
       sizes.push({ runs, summary });
       printLines(formatSize(summary, options.runs));
@@ -96,7 +101,13 @@ async function main(): Promise<number> {
 }
 
 /** Runs every measurement at one size, `runs` times, each against its own fresh database. */
-async function measureSize(serverUrl: string, developers: number, runs: number, simulatorNow: Date): Promise<SizeRuns> {
+async function measureSize(
+  serverUrl: string,
+  developers: number,
+  runs: number,
+  simulatorNow: Date,
+  syncBundle: string,
+): Promise<SizeRuns> {
   const label = `${developers} × ${HISTORY_DAYS}`;
   const buildStarted = startTimer();
   const dataset = buildDataset(developers, HISTORY_DAYS, simulatorNow);
@@ -124,7 +135,7 @@ async function measureSize(serverUrl: string, developers: number, runs: number, 
       const step = `${label} run ${run}/${runs}`;
       const copy = await reportFailure(`${step}: a. COPY`, () => measureCopyLimit(serverUrl, dataset));
       results.copy.push(copy);
-      progress(`${step}: a. COPY ${seconds(copy.durationMs)}`);
+      progress(`${step}: a. COPY ${seconds(copy.durationMs)}, with the foreign key ${seconds(copy.withForeignKeyMs)}`);
 
       if (developers <= MAX_NAIVE_DEVELOPERS) {
         const naive = await reportFailure(`${step}: b. naive`, () => measureNaiveInsert(serverUrl, dataset));
@@ -136,12 +147,12 @@ async function measureSize(serverUrl: string, developers: number, runs: number, 
       results.write.push(write);
       progress(
         `${label} run ${run}/${runs}: c. write ${seconds(write.firstLoad.durationMs)}, changed ${seconds(write.changedUpsert.durationMs)}, ` +
-          `e. unchanged ${seconds(write.noChange.durationMs)}`,
+          `e. unchanged ${seconds(write.noChange.durationMs)}, without digests ${seconds(write.noChangeWithoutDigests.durationMs)}`,
       );
 
       await reportFailure(`${step}: d. full sync`, async () => {
         try {
-          await measureFullSyncs(serverUrl, dataset, simulator.url, results);
+          await measureFullSyncs(serverUrl, dataset, { cursorApiUrl: simulator.url, syncBundle }, results);
         } catch (error) {
           const simulatorExit = simulator.exitDescription();
           if (simulatorExit === undefined) {
@@ -165,16 +176,25 @@ async function measureSize(serverUrl: string, developers: number, runs: number, 
  * Runs the full sync into a fresh database, then again over the same rows
  * after resetting the watermark and, as for the write stage, an ANALYZE.
  */
-async function measureFullSyncs(serverUrl: string, dataset: Dataset, cursorApiUrl: string, results: SizeRuns): Promise<void> {
+async function measureFullSyncs(
+  serverUrl: string,
+  dataset: Dataset,
+  sync: { cursorApiUrl: string; syncBundle: string },
+  results: SizeRuns,
+): Promise<void> {
   const database = await createMigratedDatabase(serverUrl, 'sync');
   try {
-    const syncOptions = { databaseUrl: database.url, cursorApiUrl, syncStartDate: dataset.firstDay };
+    const syncOptions = { databaseUrl: database.url, syncStartDate: dataset.firstDay, ...sync };
     results.fullSync.push(await runFullSync(syncOptions));
     await prepareSecondFullSync(database.url);
     results.noChangeSync.push(await runFullSync(syncOptions));
   } finally {
     await database.drop();
   }
+}
+
+function bytesOf(bundles: Record<FunctionName, FunctionBundle>): Record<FunctionName, number> {
+  return { sync: bundles.sync.bytes, health: bundles.health.bytes };
 }
 
 /** Runs one measurement and names it in one line when it fails; main() prints the stack. */

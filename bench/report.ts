@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FunctionName } from './bundleSize';
 import type { MachineDescription } from './machine';
-import type { SizeSummary, Throughput } from './summary';
+import type { FullSyncThroughput, SizeSummary, Throughput } from './summary';
 
 const RESULTS_DIRECTORY = path.resolve(import.meta.dirname, 'results');
 const MIB = 1024 * 1024;
@@ -29,14 +29,16 @@ export function formatSize(summary: SizeSummary, runs: number): string[] {
     '',
     `== ${summary.developers} developers × ${summary.days} days: ${summary.rows} rows, median of ${runs} runs ==`,
     formatThroughput('a. COPY into an empty copy of daily_stats', summary.copy),
+    formatThroughput('   the same with the foreign key to developers', summary.copyWithForeignKey),
     summary.naive === null
       ? 'b. naive INSERT per row, autocommit:             not run at this size'
       : formatThroughput('b. naive INSERT per row, autocommit', summary.naive),
     formatThroughput('c. write stage, first load', summary.writeFirstLoad),
     formatThroughput('c. write stage, every row changed', summary.writeChanged),
     formatThroughput('e. write stage, nothing changed', summary.writeNoChange),
-    `${formatThroughput('d. full sync process, first', summary.fullSync)}, cycle ${formatMs(summary.fullSync.medianCycleMs)}`,
-    `${formatThroughput('e. full sync process, nothing changed', summary.noChangeSync)}, cycle ${formatMs(summary.noChangeSync.medianCycleMs)}`,
+    formatThroughput('   the same, day digests deleted first', summary.writeNoChangeWithoutDigests),
+    formatFullSync('d. full sync (bundled handler), first', summary.fullSync),
+    formatFullSync('e. full sync, nothing changed', summary.noChangeSync),
     `c/a (write stage over COPY, rows/s):         ${summary.writeToCopyRatio.toFixed(2)}`,
     `d/a (full sync over COPY, rows/s):           ${summary.fullSyncToCopyRatio.toFixed(2)}`,
     `no-change write time / first-load time:      ${summary.noChangeToFirstLoadTime.toFixed(2)}`,
@@ -65,6 +67,13 @@ export function formatLoadAverage(loadAverage: readonly number[]): string {
 function formatThroughput(label: string, throughput: Throughput): string {
   const rate = Math.round(throughput.rowsPerSecond).toLocaleString('en-US');
   return `${`${label}:`.padEnd(45)}${formatMs(throughput.medianMs).padStart(9)}  ${rate.padStart(10)} rows/s`;
+}
+
+function formatFullSync(label: string, throughput: FullSyncThroughput): string {
+  return (
+    `${formatThroughput(label, throughput)}; cycle ${formatMs(throughput.medianCycleMs)}, ` +
+    `process ${formatMs(throughput.medianProcessMs)} (bundle load ${formatMs(throughput.medianLoadMs)})`
+  );
 }
 
 function formatMs(ms: number | null): string {

@@ -30,12 +30,16 @@ export interface SizeSummary {
   days: number;
   rows: number;
   copy: Throughput;
+  /** The COPY into a table with the foreign key to developers; for comparison only. */
+  copyWithForeignKey: Throughput;
   naive: Throughput | null;
   writeFirstLoad: Throughput;
   writeChanged: Throughput;
   writeNoChange: Throughput;
-  fullSync: Throughput & { medianCycleMs: number | null };
-  noChangeSync: Throughput & { medianCycleMs: number | null };
+  /** The no-change write again after the day digests were deleted, so every row is compared. */
+  writeNoChangeWithoutDigests: Throughput;
+  fullSync: FullSyncThroughput;
+  noChangeSync: FullSyncThroughput;
   /** c / a: the write stage's first load against COPY, in rows per second. */
   writeToCopyRatio: number;
   /** d / a: the whole full sync against COPY, in rows per second. */
@@ -53,6 +57,13 @@ export interface SizeSummary {
   warnings: string[];
 }
 
+/** The handler's median duration, with the medians of the cycle, the bundle's load and the whole process beside it. */
+export interface FullSyncThroughput extends Throughput {
+  medianCycleMs: number | null;
+  medianLoadMs: number;
+  medianProcessMs: number;
+}
+
 export function summarizeSize(runs: SizeRuns): SizeSummary {
   const throughput = (durations: number[]): Throughput => {
     const medianMs = median(durations);
@@ -61,30 +72,40 @@ export function summarizeSize(runs: SizeRuns): SizeSummary {
   const copy = throughput(runs.copy.map((run) => run.durationMs));
   const naive = runs.naive.length > 0 ? throughput(runs.naive.map((run) => run.durationMs)) : null;
   const writeFirstLoad = throughput(runs.write.map((run) => run.firstLoad.durationMs));
-  const fullSync = throughput(runs.fullSync.map((run) => run.durationMs));
+  const fullSync = fullSyncThroughput(runs.rows, runs.fullSync);
 
   return {
     developers: runs.developers,
     days: runs.days,
     rows: runs.rows,
     copy,
+    copyWithForeignKey: throughput(runs.copy.map((run) => run.withForeignKeyMs)),
     naive,
     writeFirstLoad,
     writeChanged: throughput(runs.write.map((run) => run.changedUpsert.durationMs)),
     writeNoChange: throughput(runs.write.map((run) => run.noChange.durationMs)),
-    fullSync: { ...fullSync, medianCycleMs: medianOrNull(runs.fullSync.map((run) => run.cycleDurationMs)) },
-    noChangeSync: {
-      ...throughput(runs.noChangeSync.map((run) => run.durationMs)),
-      medianCycleMs: medianOrNull(runs.noChangeSync.map((run) => run.cycleDurationMs)),
-    },
+    writeNoChangeWithoutDigests: throughput(runs.write.map((run) => run.noChangeWithoutDigests.durationMs)),
+    fullSync,
+    noChangeSync: fullSyncThroughput(runs.rows, runs.noChangeSync),
     writeToCopyRatio: writeFirstLoad.rowsPerSecond / copy.rowsPerSecond,
     fullSyncToCopyRatio: fullSync.rowsPerSecond / copy.rowsPerSecond,
     noChangeToFirstLoadTime: median(runs.write.map((run) => run.noChange.durationMs)) / writeFirstLoad.medianMs,
     speedupVsNaive: naive === null ? null : fullSync.rowsPerSecond / naive.rowsPerSecond,
-    noChangeDeadTuples: Math.max(...runs.write.map((run) => run.noChangeDeadTuples)),
+    noChangeDeadTuples: Math.max(...runs.write.map((run) => Math.max(run.noChangeDeadTuples, run.noChangeWithoutDigestsDeadTuples))),
     fullSyncPeakRssKb: Math.max(...runs.fullSync.map((run) => run.peakRssKb)),
     noChangeSyncPeakRssKb: Math.max(...runs.noChangeSync.map((run) => run.peakRssKb)),
     warnings: findWarnings(runs),
+  };
+}
+
+function fullSyncThroughput(rows: number, results: readonly FullSyncResult[]): FullSyncThroughput {
+  const medianMs = median(results.map((run) => run.durationMs));
+  return {
+    medianMs,
+    rowsPerSecond: rowsPerSecond(rows, medianMs),
+    medianCycleMs: medianOrNull(results.map((run) => run.cycleDurationMs)),
+    medianLoadMs: median(results.map((run) => run.loadMs)),
+    medianProcessMs: median(results.map((run) => run.processMs)),
   };
 }
 
@@ -111,8 +132,10 @@ function findWarnings(runs: SizeRuns): string[] {
         `write stage run ${index + 1} changed ${run.firstLoad.rowsChanged} rows on first load and ${run.changedUpsert.rowsChanged} on the re-upsert, expected ${runs.rows} each.`,
       );
     }
-    if (run.noChange.rowsChanged !== 0) {
-      warnings.push(`write stage run ${index + 1} changed ${run.noChange.rowsChanged} rows when nothing had changed.`);
+    if (run.noChange.rowsChanged !== 0 || run.noChangeWithoutDigests.rowsChanged !== 0) {
+      warnings.push(
+        `write stage run ${index + 1} changed ${run.noChange.rowsChanged} rows, and ${run.noChangeWithoutDigests.rowsChanged} without digests, when nothing had changed.`,
+      );
     }
     if (!run.statisticsFlushed) {
       warnings.push('PostgreSQL before 15 has no pg_stat_force_next_flush(), so dead tuples were read after a wait and may lag.');

@@ -5,7 +5,7 @@ import { systemClock } from '../lib/time';
 import { storeUsage } from '../lib/writeRequest';
 import { validatedRequest, type Dataset } from './dataset';
 import { withMigratedDatabase, withSingleConnection } from './database';
-import { flushStatistics, readTableStatistics } from './tableStatistics';
+import { flushStatistics, readTableStatistics, type TableStatistics } from './tableStatistics';
 import { elapsedMsSince, startTimer } from './timing';
 
 export interface WritePass {
@@ -19,6 +19,8 @@ export interface WriteStageResult {
   firstLoad: WritePass;
   /** The same records again, nothing changed. */
   noChange: WritePass;
+  /** The same records once more after the day digests were deleted, so every row is read back and compared. */
+  noChangeWithoutDigests: WritePass;
   /** Every record changed by one count. */
   changedUpsert: WritePass;
   /**
@@ -27,6 +29,8 @@ export interface WriteStageResult {
    * autovacuum may clear `n_dead_tup` in the meantime.
    */
   noChangeDeadTuples: number;
+  /** The same count for the pass without digests. */
+  noChangeWithoutDigestsDeadTuples: number;
   /** False on PostgreSQL 14, where the statistics could only be waited for. */
   statisticsFlushed: boolean;
 }
@@ -37,11 +41,15 @@ export interface WriteStageResult {
  * the sync writes it. The timer runs only during `storeUsage`: each
  * request's records are generated and validated while it is stopped.
  *
- * There are three passes. The first load writes into an empty `daily_stats`.
- * The no-change pass writes the same records again. The re-upsert writes
- * them with one count changed in every record. The no-change pass comes
- * before the re-upsert, so the dead tuples it leaves are not mixed with those
- * of the re-upsert. An ANALYZE runs after the first load, outside the timer.
+ * There are four passes. The first load writes into an empty `daily_stats`.
+ * The no-change pass writes the same records again, and finds every day's
+ * digest unchanged. The next pass does the same after the digests were
+ * deleted (outside the timer), so it reads every stored row back and
+ * compares it, as after a write by another program. The re-upsert writes the
+ * records with one count changed in every record. The no-change passes come
+ * before the re-upsert, so the dead tuples they leave are not mixed with
+ * those of the re-upsert. An ANALYZE runs after the first load, outside the
+ * timer.
  */
 export async function measureWriteStage(serverUrl: string, dataset: Dataset): Promise<WriteStageResult> {
   // One connection, because the dead tuples are read from the statistics of
@@ -59,7 +67,11 @@ export async function measureWriteStage(serverUrl: string, dataset: Dataset): Pr
       const noChange = await writeAllRequests(sql, dataset, 0);
       const statisticsFlushed = await flushStatistics(sql);
       const after = await readTableStatistics(sql, 'daily_stats');
-      const rewritten = after.updatedTuples - before.updatedTuples + (after.deletedTuples - before.deletedTuples);
+
+      await sql`delete from daily_stats_digests`;
+      const noChangeWithoutDigests = await writeAllRequests(sql, dataset, 0);
+      await flushStatistics(sql);
+      const afterWithoutDigests = await readTableStatistics(sql, 'daily_stats');
 
       const changedUpsert = await writeAllRequests(sql, dataset, 1);
 
@@ -67,12 +79,24 @@ export async function measureWriteStage(serverUrl: string, dataset: Dataset): Pr
         rows: counted?.rows ?? 0,
         firstLoad,
         noChange,
+        noChangeWithoutDigests,
         changedUpsert,
-        noChangeDeadTuples: Math.max(after.deadTuples, rewritten),
+        noChangeDeadTuples: deadTuplesBetween(before, after),
+        noChangeWithoutDigestsDeadTuples: deadTuplesBetween(after, afterWithoutDigests),
         statisticsFlushed,
       };
     }),
   );
+}
+
+/**
+ * Returns the larger of `n_dead_tup` at the end and the rows updated or
+ * deleted between the two readings, because autovacuum may clear
+ * `n_dead_tup` in the meantime.
+ */
+function deadTuplesBetween(before: TableStatistics, after: TableStatistics): number {
+  const rewritten = after.updatedTuples - before.updatedTuples + (after.deletedTuples - before.deletedTuples);
+  return Math.max(after.deadTuples, rewritten);
 }
 
 async function writeAllRequests(sql: Sql, dataset: Dataset, countIncrement: number): Promise<WritePass> {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CONFIG_VARIABLES } from '../../lib/config';
+import { SYNC_FUNCTION_NODE_OPTIONS } from '../../bench/functionOptions';
 
 // Runs `serverless package` offline, as `sls deploy` would before uploading,
 // and checks the generated CloudFormation template and function artifacts.
@@ -344,6 +345,12 @@ describe('serverless package', () => {
 
     expect([...new Set(actions)].sort()).toEqual([...FRAMEWORK_LOG_ACTIONS, 'kms:Decrypt', 'ssm:GetParameter'].sort());
     expect(roleStatements(requireTemplate('secured')).every((statement) => statement.Effect === 'Allow')).toBe(true);
+  });
+
+  test('bench uses the sync NODE_OPTIONS', () => {
+    const variables = functionEnvironment(requireTemplate('bare'), 'SyncLambdaFunction');
+
+    expect(variables.NODE_OPTIONS).toBe(SYNC_FUNCTION_NODE_OPTIONS.join(' '));
   });
 
   test('health route is GET /health', () => {
