@@ -48,6 +48,7 @@ async function main(): Promise<number> {
   exitAfterCleanupOnFatal();
   const server = await startBenchServer(process.env.BENCH_DATABASE_URL);
   const stopServer = registerCleanup(() => server.stop());
+  let removeBundles: (() => Promise<void>) | undefined;
   try {
     const machine = await describeMachine(server.url, server.description);
     const codeVersion = readCodeVersion();
@@ -55,7 +56,7 @@ async function main(): Promise<number> {
     printLines([`Runs per measurement: ${options.runs}; simulator clock ${simulatorNow.toISOString()}`]);
 
     const bundleDirectory = await mkdtemp(path.join(os.tmpdir(), 'aggregator-bundle-'));
-    registerCleanup(() => rm(bundleDirectory, { recursive: true, force: true }));
+    removeBundles = registerCleanup(() => rm(bundleDirectory, { recursive: true, force: true }));
     const bundles = await buildFunctionBundles(bundleDirectory);
     const bundleBytes = bytesOf(bundles);
     printLines(formatBundleSizes(bundleBytes));
@@ -96,6 +97,7 @@ async function main(): Promise<number> {
     printLines(targets.map(formatTarget));
     return 0;
   } finally {
+    await removeBundles?.();
     await stopServer();
   }
 }

@@ -87,7 +87,10 @@ const templates = new Map<CaseName, Template>();
 async function packageCase(name: string, packageCase: PackageCase): Promise<PackageResult> {
   const projectDirectory = path.join(temporaryDirectory, `project-${name}`);
   const packageDirectory = path.join(temporaryDirectory, `package-${name}`);
+  // serverless-esbuild leaves its work folders in the temporary directory.
+  const childTemporaryDirectory = path.join(temporaryDirectory, `tmp-${name}`);
   await mkdir(projectDirectory);
+  await mkdir(childTemporaryDirectory);
   for (const entry of await readdir(ROOT)) {
     if (!NOT_COPIED.has(entry)) {
       await cp(path.join(ROOT, entry), path.join(projectDirectory, entry), { recursive: true });
@@ -100,6 +103,7 @@ async function packageCase(name: string, packageCase: PackageCase): Promise<Pack
   const env = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? tmpdir(),
+    TMPDIR: childTemporaryDirectory,
     // Without credentials the AWS tooling would probe the EC2 metadata address.
     AWS_ACCESS_KEY_ID: 'package-test-dummy-key-id',
     AWS_SECRET_ACCESS_KEY: 'package-test-dummy-secret',
