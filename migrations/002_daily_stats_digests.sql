@@ -17,8 +17,15 @@ create table daily_stats_digests (
 -- because the rows may no longer be what a digest says. The sync sets
 -- cursor_usage_aggregator.sync_writer to 'on' for its own transactions and
 -- keeps the digests of the days it writes up to date itself.
+--
+-- SECURITY DEFINER, so that a role allowed to write daily_stats but not the
+-- digest table (a dashboard's, an operator's) still clears the digests. Its
+-- search_path is the one in effect when this migration runs, so a caller's
+-- own search_path cannot point the delete at another table.
 create function daily_stats_forget_digests() returns trigger
 language plpgsql
+security definer
+set search_path from current
 as $$
 begin
   if current_setting('cursor_usage_aggregator.sync_writer', true) is distinct from 'on' then

@@ -42,7 +42,7 @@ function record(email: string, date: IsoDate, seed = 1): UsageRecord {
   return result.record;
 }
 
-/** Every developer on every day, with `seed` 1 unless `seeds` has another for "email date". */
+/** Builds a record for every developer on every day, with `seed` 1 unless `seeds` has another for "email date". */
 function records(seeds: Record<string, number> = {}): UsageRecord[] {
   return DAYS.flatMap((day) => EMAILS.map((email) => record(email, day, seeds[`${email} ${day}`] ?? 1)));
 }
@@ -138,6 +138,25 @@ test('outside delete clears digests, refilled', async () => {
   expect(await digests()).toEqual([]);
 
   expect(await store(records())).toBe(3);
+});
+
+test('writer without digest privileges clears digests', async () => {
+  await store(records());
+  const role = `digest_test_${process.pid}`;
+  await sql.unsafe(`create role ${role}`);
+  try {
+    await sql.unsafe(`grant select, update on daily_stats to ${role}`);
+
+    await other.begin(async (transaction) => {
+      await transaction.unsafe(`set local role ${role}`);
+      await transaction`update daily_stats set total_lines_added = 4 where date = '2026-03-09'`;
+    });
+
+    expect(await digests()).toEqual([]);
+  } finally {
+    await sql.unsafe(`revoke all on daily_stats from ${role}`);
+    await sql.unsafe(`drop role ${role}`);
+  }
 });
 
 test('truncate clears digests', async () => {
