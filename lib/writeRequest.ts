@@ -71,8 +71,10 @@ export interface UsageToStore {
 
 /**
  * Stores one request's validated records, its rejected records and the new
- * watermark in one transaction. This is the write stage that the benchmark
- * measures on its own.
+ * watermark in one transaction. A day whose rows hash to the digest stored
+ * for it is skipped; the other days are compared row by row and their
+ * digests replaced. This is the write stage that the benchmark measures on
+ * its own.
  */
 export async function storeUsage(
   deps: { sql: Sql; logger: Logger; clock: Clock },
@@ -90,6 +92,8 @@ export async function storeUsage(
     const ids = await resolveDeveloperIds(transaction, emails, input.developerIds, deps.clock.now());
     await storeRejectedRecords(transaction, input.runId, rejected);
 
+    // Rows are formatted once, hashed per day, and written only for days
+    // whose digest differs from the stored one.
     const batches = formatBatches(records, byDeveloper, ids);
     const storedDigests = input.compareEveryRow
       ? new Map<IsoDate, DayDigest>()
