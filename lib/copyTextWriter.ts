@@ -4,10 +4,11 @@ import type { UsageRecord } from './usageRecord';
 const CHUNK_BYTES = 32 * 1024;
 
 /**
- * Bytes a row needs at most apart from its texts: the developer id and the
- * date, the boolean, 17 counts of at most 10 digits, 24 tabs and the newline.
+ * Bytes a row needs at most apart from the characters of its texts. These are
+ * the developer id, the date, the boolean or `\N`, 17 counts of at most 10
+ * digits, `\N` for each of the 4 texts, 23 tabs and the newline.
  */
-const ROW_BYTES_WITHOUT_TEXTS = 20 + 10 + 2 + 17 * 10 + 24 + 1;
+const ROW_BYTES_WITHOUT_TEXTS = 20 + 10 + 2 + 17 * 10 + 4 * 2 + 23 + 1;
 
 /**
  * A UTF-16 code unit takes at most 3 bytes in UTF-8 (a surrogate pair, two
@@ -96,6 +97,11 @@ export class CopyTextWriter {
   }
 
   private closeChunk(): void {
+    // Writes past the end of a buffer are dropped silently, so a row larger
+    // than its reservation would be cut short without this check.
+    if (this.position > this.buffer.length) {
+      throw new Error(`A COPY row overran its ${this.buffer.length}-byte buffer (${this.position} bytes): ROW_BYTES_WITHOUT_TEXTS is too small.`);
+    }
     if (this.position > 0) {
       this.chunks.push(this.buffer.subarray(0, this.position));
     }

@@ -81,6 +81,30 @@ describe('CopyTextWriter', () => {
     expect(Buffer.concat(chunks).toString('utf8')).toBe(rows.map((row) => `${expectedLine(row, '42')}\n`).join(''));
   });
 
+  test('largest rows at every chunk offset', () => {
+    const largest = record({
+      ...Object.fromEntries(COUNT_FIELDS.map((field) => [field, MAX_COUNT])),
+      ...Object.fromEntries(TEXT_FIELDS.map((field) => [field, null])),
+      isActive: null,
+    });
+    const developerId = '9223372036854775807';
+    const expectedLargest = `${expectedLine(largest, developerId)}\n`;
+
+    // A first row of every length up to one largest row shifts where the
+    // largest rows meet the end of the first chunk.
+    for (let padding = 0; padding <= expectedLargest.length; padding++) {
+      const writer = new CopyTextWriter();
+      const first = record({ mostUsedModel: 'x'.repeat(padding) });
+      writer.writeRow(first, '1');
+      for (let row = 0; row < 150; row++) {
+        writer.writeRow(largest, developerId);
+      }
+      const written = Buffer.concat(writer.finish()).toString('utf8');
+
+      expect({ padding, written }).toEqual({ padding, written: `${expectedLine(first, '1')}\n${expectedLargest.repeat(150)}` });
+    }
+  });
+
   test('row longer than a chunk', () => {
     const writer = new CopyTextWriter();
     const long = record({ clientVersion: `${'ü\t'.repeat(40_000)}end` });
