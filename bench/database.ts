@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { connect, redactDatabaseUrl, type Sql } from '../lib/db';
 import { migrate } from '../lib/migrations';
+import { findFreePort } from '../test/support/ports';
 import { recordFailure } from './shutdown';
 
 export const MIGRATIONS_DIRECTORY = path.resolve(import.meta.dirname, '../migrations');
@@ -66,18 +66,6 @@ async function unhookExitHandlers(): Promise<void> {
   for (const event of ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) {
     exitHook.unhookEvent(event);
   }
-}
-
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface BenchDatabase {

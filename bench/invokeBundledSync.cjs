@@ -16,7 +16,7 @@ const INVOCATION_TIMEOUT_MS = 15 * 60_000;
 async function main() {
   const bundlePath = process.argv[2];
   if (bundlePath === undefined) {
-    throw new Error('Usage: node bench/invokeBundledSync.cjs <path to the sync bundle>');
+    throw new Error('Missing the path of the sync bundle. Usage: node bench/invokeBundledSync.cjs <path to sync.cjs>');
   }
 
   const loadStarted = performance.now();

@@ -10,7 +10,8 @@ import { checkDue, type SyncTrigger } from './schedule';
 import { pruneHistory } from './sql/pruneHistory';
 import { recordFailure, recordSuccess } from './sql/recordOutcome';
 import { refreshMembers } from './sql/refreshMembers';
-import { closeAbandonedRuns, finishRun, recordRunWindow, startRun, type RunCounts } from './sql/syncRuns';
+import { closeAndReportAbandonedRuns } from './abandonedRuns';
+import { finishRun, recordRunWindow, startRun, type RunCounts } from './sql/syncRuns';
 import { readLeaseHolder, releaseLease, takeLease } from './sql/takeLease';
 import { readSyncState, type SyncStateWithLastRun } from './sql/readSyncState';
 import { writeRequest } from './writeRequest';
@@ -129,10 +130,7 @@ async function runDueCycle(
   const startedAt = clock.now();
   logger.setCorrelationId(runId);
 
-  const abandoned = await closeAbandonedRuns(sql, runId, startedAt);
-  if (abandoned.length > 0) {
-    logger.warn('Closed runs that stopped without finishing', { runIds: abandoned });
-  }
+  await closeAndReportAbandonedRuns(sql, logger, runId, startedAt);
   await startRun(sql, { runId, trigger: options.trigger, startedAt });
   logger.info('Cycle started', {
     runId,

@@ -38,7 +38,6 @@ export async function writeRequest(
   input: RequestToWrite,
 ): Promise<WrittenRequest> {
   const { records, rejected } = input.batch;
-  logRejections(deps.logger, input, rejected);
 
   const stored = await storeUsage(deps, {
     runId: input.runId,
@@ -82,6 +81,7 @@ export async function storeUsage(
 ): Promise<{ emails: Set<string>; rowsChanged: number }> {
   const { sql, logger } = deps;
   const { records, rejected } = input;
+  logRejections(logger, input);
   const byDeveloper = groupByEmail(records);
   const emails = [...byDeveloper.keys()];
   const total = emails.length;
@@ -294,17 +294,17 @@ function* batchByDeveloper(byDeveloper: ReadonlyMap<string, number[]>, maxRows: 
   yield emails;
 }
 
-function logRejections(logger: Logger, input: RequestToWrite, rejected: readonly RejectedRecord[]): void {
-  if (rejected.length === 0) {
+function logRejections(logger: Logger, input: UsageToStore): void {
+  if (input.rejected.length === 0) {
     return;
   }
   const reasons: Record<string, number> = {};
-  for (const record of rejected) {
+  for (const record of input.rejected) {
     reasons[record.reason] = (reasons[record.reason] ?? 0) + 1;
   }
   logger.warn('Rejected upstream records', {
     runId: input.runId,
-    rejected: rejected.length,
+    rejected: input.rejected.length,
     reasons,
     requestStart: input.request.start,
     requestEnd: input.request.end,

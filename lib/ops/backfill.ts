@@ -6,10 +6,11 @@ import { sanitizeError } from '../sanitize';
 import { extendLease } from '../sql/extendLease';
 import { refreshMembers } from '../sql/refreshMembers';
 import { startManualRun } from '../sql/startManualRun';
-import { closeAbandonedRuns, finishRun, type RunCounts } from '../sql/syncRuns';
+import { closeAndReportAbandonedRuns } from '../abandonedRuns';
+import { finishRun, type RunCounts } from '../sql/syncRuns';
 import { readLeaseHolder, releaseLease, takeLease } from '../sql/takeLease';
 import { addDays, MINUTE, SECOND, toIsoDate, type Clock, type IsoDate } from '../time';
-import { RecordValidator, type RejectedRecord, type ValidatedBatch } from '../usageRecord';
+import { RecordValidator, type ValidatedBatch } from '../usageRecord';
 import { daysPerRequestForTeam, rangeLengthDays, splitRange, type DateRange } from '../window';
 import { storeUsage } from '../writeRequest';
 import { parseBackfillRange, type FieldNames } from './arguments';
@@ -112,11 +113,7 @@ async function backfillUnderLease(
   const startedAt = clock.now();
   logger.setCorrelationId(runId);
 
-  // The lease is held, so a run still `running` belongs to a process that died.
-  const abandoned = await closeAbandonedRuns(sql, runId, startedAt);
-  if (abandoned.length > 0) {
-    logger.warn('Closed runs that stopped without finishing', { runIds: abandoned });
-  }
+  await closeAndReportAbandonedRuns(sql, logger, runId, startedAt);
   await startManualRun(sql, { runId, startedAt, window: range });
 
   const progress: BackfillProgress = {
@@ -220,7 +217,6 @@ async function fetchAndStoreRange(
     const validator = new RecordValidator();
     await source.fetchDailyUsage(request, validator);
     const batch = validator.result();
-    logRejections(logger, runId, request, batch.rejected);
 
     // The fetch may have outlasted the lease; never write without it.
     const extended = await extendLease(sql, runId, leaseExpiry(clock.now(), options));
@@ -268,21 +264,4 @@ function leaseExpiry(now: Date, options: BackfillOptions): Date {
   const expiresAtMs = now.getTime() + BACKFILL_LEASE_MS;
   const deadlineMs = options.leaseDeadline?.getTime() ?? Number.POSITIVE_INFINITY;
   return new Date(Math.min(expiresAtMs, deadlineMs));
-}
-
-function logRejections(logger: Logger, runId: string, request: DateRange, rejected: readonly RejectedRecord[]): void {
-  if (rejected.length === 0) {
-    return;
-  }
-  const reasons: Record<string, number> = {};
-  for (const record of rejected) {
-    reasons[record.reason] = (reasons[record.reason] ?? 0) + 1;
-  }
-  logger.warn('Rejected upstream records', {
-    runId,
-    rejected: rejected.length,
-    reasons,
-    requestStart: request.start,
-    requestEnd: request.end,
-  });
 }

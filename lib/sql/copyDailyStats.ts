@@ -77,7 +77,7 @@ export interface CopyTextRows {
   /** Each chunk ends with a whole line. */
   chunks: readonly Buffer[];
   rowCount: number;
-  /** Every developer id that the rows contain (more do no harm). */
+  /** Every developer id that the rows contain. Extra ids only widen the read of stored rows. */
   developerIds: readonly string[];
   /** The first and last day of the rows. */
   firstDay: IsoDate;
@@ -97,7 +97,7 @@ export interface CopyTextRows {
  * INSERT ... ON CONFLICT DO UPDATE.
  *
  * Only the lease holder writes daily_stats, so no row can appear between the
- * read and the COPY. The rows must hold one per (developer, day).
+ * read and the COPY. The rows must contain at most one per (developer, day).
  *
  * NOTE: the temporary table pins the session behind a connection pooler such
  * as RDS Proxy; that is accepted for the one connection of the sync.
